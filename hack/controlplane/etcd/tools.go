@@ -1,0 +1,8 @@
+//go:build tools
+
+// Package tools pins the etcd server that hack/controlplane builds.
+package tools
+
+import (
+	_ "go.etcd.io/etcd/server/v3"
+)

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { GROUP, KIND, PLURAL, SHORT_NAME, SINGULAR, VERSION } from './names.js';
+import { securityBaselineSpecSchema } from './securitybaseline.js';
+import { securityBaselineStatusSchema } from './status.js';
+
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * Turns zod's OpenAPI 3.0 output into a structural schema the API server accepts: CRDs reject
+ * `additionalProperties: false` next to `properties` (unknown fields are pruned instead) and `$schema`.
+ */
+export function toStructural(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(toStructural);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(schema as JsonSchema)) {
+    if (key === '$schema') continue;
+    if (key === 'additionalProperties' && value === false) continue;
+    out[key] = toStructural(value);
+  }
+  return out;
+}
+
+function openApi(schema: z.ZodType): JsonSchema {
+  return toStructural(z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input' })) as JsonSchema;
+}
+
+/** The CustomResourceDefinition for SecurityBaseline, derived from the zod schemas. Pure. */
+export function securityBaselineCrd(): JsonSchema {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${PLURAL}.${GROUP}` },
+    spec: {
+      group: GROUP,
+      scope: 'Cluster',
+      names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: SINGULAR, shortNames: [SHORT_NAME] },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },
+            { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
+            { name: 'Selected', type: 'integer', jsonPath: '.status.namespaces.selected' },
+            { name: 'Enforced', type: 'integer', jsonPath: '.status.namespaces.enforced' },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              description: 'SecurityBaseline keeps every namespace it selects at one security baseline.',
+              required: ['spec'],
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                spec: { ...openApi(securityBaselineSpecSchema), description: 'The desired baseline.' },
+                status: { ...openApi(securityBaselineStatusSchema), description: 'What the operator observed and did.' },
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/** The public names of the API and of everything the operator writes. Tests, docs and users rely on them. */
+export const GROUP = 'posture.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'SecurityBaseline';
+export const PLURAL = 'securitybaselines';
+export const SINGULAR = 'securitybaseline';
+export const SHORT_NAME = 'sbl';
+
+export const FIELD_MANAGER = 'posture-operator';
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_VALUE = 'posture-operator';
+export const BASELINE_LABEL = `${GROUP}/baseline`;
+/** Selects every object this operator manages, for the informers and for `kubectl get -l`. */
+export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
+
+export const OBJECT_NAME_PREFIX = 'posture-';
+export const DEFAULT_DENY_POLICY = 'posture-default-deny';
+export const ALLOW_DNS_POLICY = 'posture-allow-dns';
+
+/** Namespaces no baseline may ever select, whatever its selector says. */
+export const ALWAYS_EXCLUDED_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease'];

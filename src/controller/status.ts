@@ -1,0 +1,96 @@
+import type { Mode } from '../api/securitybaseline.js';
+import type { NamespaceCounts, PlannedChanges, SecurityBaselineStatus } from '../api/status.js';
+import { ConditionType, Reason, withTransitions, type ConditionInput } from './conditions.js';
+import type { NamespaceResult } from './results.js';
+
+export interface StatusInput {
+  name: string;
+  generation: number;
+  /** undefined when the spec does not parse. */
+  mode: Mode | undefined;
+  invalidSpec: string | undefined;
+  results: readonly (readonly [string, NamespaceResult])[];
+  previous: SecurityBaselineStatus | undefined;
+  now: Date;
+}
+
+const MAX_NAMED_NAMESPACES = 5;
+
+function exampleList(names: readonly string[]): string {
+  const shown = [...names].sort().slice(0, MAX_NAMED_NAMESPACES).join(', ');
+  return names.length > MAX_NAMED_NAMESPACES ? `${shown} and ${names.length - MAX_NAMED_NAMESPACES} more` : shown;
+}
+
+/** The status of one baseline, from the per-namespace results. Pure; bounded in size whatever the namespace count. */
+export function computeStatus(input: StatusInput): SecurityBaselineStatus {
+  const { name, generation, mode, invalidSpec, results, previous, now } = input;
+  const won = results.filter(([, r]) => r.winner === name);
+  const counts: NamespaceCounts = {
+    selected: won.length,
+    enforced: won.filter(([, r]) => r.inSync).length,
+    conflicted: results.filter(([, r]) => r.winner !== name && r.losers.includes(name)).length,
+  };
+  const failed = won.filter(([, r]) => r.error !== undefined);
+  const pending = won.filter(([, r]) => !r.inSync && r.error === undefined);
+  const planned: PlannedChanges = {
+    namespaces: won.filter(([, r]) => !r.inSync).length,
+    create: sum(won, (r) => r.planned.create),
+    update: sum(won, (r) => r.planned.update),
+    delete: sum(won, (r) => r.planned.delete),
+  };
+
+  let conditions: ConditionInput[];
+  if (invalidSpec !== undefined) {
+    conditions = [
+      { type: ConditionType.Ready, status: 'False', reason: Reason.InvalidSpec, message: invalidSpec },
+      { type: ConditionType.Reconciling, status: 'False', reason: Reason.InvalidSpec, message: 'Waiting for a valid spec.' },
+      { type: ConditionType.Stalled, status: 'True', reason: Reason.InvalidSpec, message: invalidSpec },
+    ];
+  } else if (failed.length > 0) {
+    const first = failed[0]?.[1].error ?? '';
+    const message = `${failed.length} namespace(s) cannot be enforced (${exampleList(failed.map(([n]) => n))}): ${first}`;
+    conditions = [
+      { type: ConditionType.Ready, status: 'False', reason: Reason.ApplyFailed, message },
+      { type: ConditionType.Reconciling, status: pending.length > 0 ? 'True' : 'False', reason: pending.length > 0 ? Reason.Progressing : Reason.ApplyFailed, message: `${pending.length} namespace(s) in progress.` },
+      { type: ConditionType.Stalled, status: 'True', reason: Reason.ApplyFailed, message },
+    ];
+  } else if (mode === 'Audit') {
+    const message =
+      planned.namespaces === 0
+        ? `Audit mode: all ${counts.selected} selected namespace(s) match the baseline.`
+        : `Audit mode: Enforce would write into ${planned.namespaces} of ${counts.selected} namespace(s) (create ${planned.create}, update ${planned.update}, delete ${planned.delete}): ${exampleList(won.filter(([, r]) => !r.inSync).map(([n]) => n))}.`;
+    conditions = [
+      { type: ConditionType.Ready, status: 'True', reason: Reason.Audited, message },
+      { type: ConditionType.Reconciling, status: 'False', reason: Reason.Idle, message: 'Audit mode writes nothing into namespaces.' },
+      { type: ConditionType.Stalled, status: 'False', reason: Reason.Idle, message: '' },
+    ];
+  } else if (pending.length > 0) {
+    const message = `${counts.enforced} of ${counts.selected} namespace(s) enforced; in progress: ${exampleList(pending.map(([n]) => n))}.`;
+    conditions = [
+      { type: ConditionType.Ready, status: 'False', reason: Reason.Progressing, message },
+      { type: ConditionType.Reconciling, status: 'True', reason: Reason.Progressing, message },
+      { type: ConditionType.Stalled, status: 'False', reason: Reason.Progressing, message: '' },
+    ];
+  } else {
+    const message =
+      counts.selected === 0 ? 'No namespace is selected.' : `All ${counts.selected} selected namespace(s) enforced.`;
+    const reason = counts.selected === 0 ? Reason.NoNamespaces : Reason.Enforced;
+    conditions = [
+      { type: ConditionType.Ready, status: 'True', reason, message },
+      { type: ConditionType.Reconciling, status: 'False', reason: Reason.Idle, message: '' },
+      { type: ConditionType.Stalled, status: 'False', reason: Reason.Idle, message: '' },
+    ];
+  }
+
+  const status: SecurityBaselineStatus = {
+    observedGeneration: generation,
+    conditions: withTransitions(conditions, previous?.conditions, generation, now),
+    namespaces: counts,
+  };
+  if (mode === 'Audit') status.plannedChanges = planned;
+  return status;
+}
+
+function sum(rows: readonly (readonly [string, NamespaceResult])[], pick: (r: NamespaceResult) => number): number {
+  return rows.reduce((acc, [, r]) => acc + pick(r), 0);
+}

@@ -1,0 +1,120 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { RequestOptions } from 'node:https';
+import { Agent, fetch } from 'undici';
+import { ApiError } from './errors.js';
+
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+
+export interface RequestCounter {
+  (verb: Verb, resource: string, code: string): void;
+}
+
+export interface KubeRequest {
+  verb: Verb;
+  /** The resource for metrics, e.g. networkpolicies or securitybaselines/status. */
+  resource: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+  contentType?: string;
+}
+
+const HEADER_REFRESH_MS = 60_000;
+
+/**
+ * The one door to the API server. It keeps one connection pool (client-node builds a new agent per
+ * request), counts every request by verb, resource and status code, and turns error answers into ApiError.
+ */
+export class KubeClient {
+  readonly server: string;
+  private headers: Record<string, string> = {};
+  private headersAt = -Infinity;
+
+  private constructor(
+    private readonly kubeConfig: KubeConfig,
+    private readonly agent: Agent,
+    private readonly count: RequestCounter,
+  ) {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (cluster === null) throw new Error('kubeconfig has no current cluster');
+    this.server = cluster.server.replace(/\/$/, '');
+  }
+
+  static async create(kubeConfig: KubeConfig, count: RequestCounter, connections = 32): Promise<KubeClient> {
+    const tls = await tlsOptions(kubeConfig);
+    const agent = new Agent({
+      connections,
+      keepAliveTimeout: 30_000,
+      connect: { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.rejectUnauthorized ?? true },
+    });
+    return new KubeClient(kubeConfig, agent, count);
+  }
+
+  async request<T>(req: KubeRequest): Promise<T> {
+    const url = new URL(this.server + req.path);
+    for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
+    const headers: Record<string, string> = { ...(await this.authHeaders()), accept: 'application/json' };
+    if (req.body !== undefined) headers['content-type'] = req.contentType ?? 'application/json';
+    let response;
+    try {
+      response = await fetch(url, {
+        method: req.method,
+        headers,
+        body: req.body === undefined ? undefined : JSON.stringify(req.body),
+        dispatcher: this.agent,
+      });
+    } catch (err) {
+      this.count(req.verb, req.resource, 'error');
+      throw err;
+    }
+    this.count(req.verb, req.resource, String(response.status));
+    const text = await response.text();
+    if (!response.ok) throw toApiError(response.status, text, req);
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private async authHeaders(): Promise<Record<string, string>> {
+    // Tokens from files (in-cluster) rotate, so headers are re-read now and then, not once.
+    if (Date.now() - this.headersAt > HEADER_REFRESH_MS) {
+      const opts: RequestOptions = {};
+      await this.kubeConfig.applyToHTTPSOptions(opts);
+      this.headers = Object.fromEntries(
+        Object.entries(opts.headers ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      );
+      this.headersAt = Date.now();
+    }
+    return this.headers;
+  }
+}
+
+interface TlsOptions {
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  rejectUnauthorized?: boolean;
+}
+
+async function tlsOptions(kubeConfig: KubeConfig): Promise<TlsOptions> {
+  const opts: RequestOptions = {};
+  await kubeConfig.applyToHTTPSOptions(opts);
+  const pick = (v: unknown): string | Buffer | undefined => (typeof v === 'string' || Buffer.isBuffer(v) ? v : undefined);
+  return { ca: pick(opts.ca), cert: pick(opts.cert), key: pick(opts.key), rejectUnauthorized: opts.rejectUnauthorized };
+}
+
+function toApiError(code: number, text: string, req: KubeRequest): ApiError {
+  let reason = 'Unknown';
+  let message = text.slice(0, 2000);
+  try {
+    const status = JSON.parse(text) as { reason?: unknown; message?: unknown };
+    if (typeof status.reason === 'string') reason = status.reason;
+    if (typeof status.message === 'string') message = status.message;
+  } catch {
+    // Not a Status object (a proxy's answer, say): keep the raw text.
+  }
+  return new ApiError(code, reason, message, req.method, req.path);
+}

@@ -1,0 +1,87 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const NAMESPACE_STATES = ['selected', 'enforced', 'conflicted'] as const;
+
+/**
+ * Every metric the operator exports. Labels stay bounded: no pod names, and namespace names never
+ * appear as a label; baselines are few.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly kubeRequests = new Counter({
+    name: 'posture_kube_requests_total',
+    help: 'Requests the operator sent to the Kubernetes API, by verb, resource and HTTP status code.',
+    labelNames: ['verb', 'resource', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reconciles = new Counter({
+    name: 'posture_reconcile_total',
+    help: 'Namespace reconciles, by result (success, error, requeue).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reconcileDuration = new Histogram({
+    name: 'posture_reconcile_duration_seconds',
+    help: 'Time one namespace reconcile took.',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly workqueueDepth = new Gauge({
+    name: 'posture_workqueue_depth',
+    help: 'Namespaces waiting in the work queue.',
+    registers: [this.registry],
+  });
+
+  readonly workqueueLatency = new Histogram({
+    name: 'posture_workqueue_latency_seconds',
+    help: 'Time a namespace waited in the work queue before a worker took it.',
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60],
+    registers: [this.registry],
+  });
+
+  readonly namespaces = new Gauge({
+    name: 'posture_namespaces',
+    help: 'Namespaces per baseline and state (selected, enforced, conflicted).',
+    labelNames: ['baseline', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly driftDetected = new Counter({
+    name: 'posture_drift_detected_total',
+    help: 'Managed objects found changed or deleted by someone else, by baseline and kind.',
+    labelNames: ['baseline', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly driftRepaired = new Counter({
+    name: 'posture_drift_repaired_total',
+    help: 'Drifted managed objects put back, by baseline and kind.',
+    labelNames: ['baseline', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly lastReconcile = new Gauge({
+    name: 'posture_last_reconcile_timestamp_seconds',
+    help: 'Unix time of the last status write that followed a successful pass over a baseline.',
+    labelNames: ['baseline'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Drops every series of a deleted baseline, so dashboards do not show ghosts. */
+  forgetBaseline(baseline: string, kinds: readonly string[]): void {
+    for (const state of NAMESPACE_STATES) this.namespaces.remove({ baseline, state });
+    for (const kind of kinds) {
+      this.driftDetected.remove({ baseline, kind });
+      this.driftRepaired.remove({ baseline, kind });
+    }
+    this.lastReconcile.remove({ baseline });
+  }
+}

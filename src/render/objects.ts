@@ -1,0 +1,41 @@
+import { API_VERSION, BASELINE_LABEL, KIND, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../api/names.js';
+import type { ValidBaseline } from './selection.js';
+
+/** A namespaced object as the operator renders it: plain data, ready for server-side apply. */
+export interface DesiredObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    ownerReferences: OwnerReference[];
+  };
+  spec: Record<string, unknown>;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller: boolean;
+  blockOwnerDeletion: boolean;
+}
+
+export function managedLabels(baselineName: string): Record<string, string> {
+  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [BASELINE_LABEL]: baselineName };
+}
+
+/**
+ * The owner is cluster-scoped, so a namespaced child may point at it, and the garbage collector
+ * deletes the child with it. blockOwnerDeletion stays false: setting it needs update on the
+ * baseline's finalizers, a permission the operator does not otherwise need.
+ */
+export function ownerReference(baseline: ValidBaseline): OwnerReference {
+  return { apiVersion: API_VERSION, kind: KIND, name: baseline.name, uid: baseline.uid, controller: true, blockOwnerDeletion: false };
+}
+
+export function objectMeta(baseline: ValidBaseline, namespace: string, name: string): DesiredObject['metadata'] {
+  return { name, namespace, labels: managedLabels(baseline.name), ownerReferences: [ownerReference(baseline)] };
+}

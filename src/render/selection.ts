@@ -1,0 +1,55 @@
+import { ALWAYS_EXCLUDED_NAMESPACES } from '../api/names.js';
+import type { SecurityBaselineSpec } from '../api/securitybaseline.js';
+import { matchesLabelSelector } from './labelselector.js';
+
+/** The facts about a namespace that selection reads. */
+export interface NamespaceFacts {
+  name: string;
+  labels: Readonly<Record<string, string>>;
+}
+
+/** A baseline whose spec parsed; invalid baselines never select anything. */
+export interface ValidBaseline {
+  name: string;
+  uid: string;
+  generation: number;
+  spec: SecurityBaselineSpec;
+}
+
+/** Shell-style glob with * and ?; everything else is literal. */
+export function globMatches(pattern: string, name: string): boolean {
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${source}$`).test(name);
+}
+
+export function isAlwaysExcluded(namespace: string, operatorNamespace: string | undefined): boolean {
+  return ALWAYS_EXCLUDED_NAMESPACES.includes(namespace) || namespace === operatorNamespace;
+}
+
+export function selects(baseline: ValidBaseline, ns: NamespaceFacts, operatorNamespace: string | undefined): boolean {
+  if (isAlwaysExcluded(ns.name, operatorNamespace)) return false;
+  if (baseline.spec.excludeNamespaces.some((pattern) => globMatches(pattern, ns.name))) return false;
+  return matchesLabelSelector(baseline.spec.namespaceSelector, ns.labels);
+}
+
+/** Highest priority first, then name order, so every replica and every pass agrees on the winner. */
+export function byPrecedence(a: ValidBaseline, b: ValidBaseline): number {
+  if (a.spec.priority !== b.spec.priority) return b.spec.priority - a.spec.priority;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+export interface Selection {
+  winner: ValidBaseline | undefined;
+  /** Baselines that select the namespace but lose it to the winner. */
+  losers: ValidBaseline[];
+}
+
+export function selectBaseline(
+  baselines: readonly ValidBaseline[],
+  ns: NamespaceFacts,
+  operatorNamespace: string | undefined,
+): Selection {
+  const candidates = baselines.filter((b) => selects(b, ns, operatorNamespace)).sort(byPrecedence);
+  const [winner, ...losers] = candidates;
+  return { winner, losers };
+}

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { parseSpec } from '../../src/api/parse.js';
+import { renderCrdYaml } from '../../hack/generate.js';
+import { parseConfig } from '../../src/config.js';
+
+describe('spec parsing', () => {
+  it('applies defaults', () => {
+    const r = parseSpec({ namespaceSelector: {} });
+    assert.ok(r.ok);
+    assert.deepEqual(r.spec, {
+      mode: 'Enforce',
+      priority: 100,
+      namespaceSelector: {},
+      excludeNamespaces: [],
+      networkPolicy: { defaultDeny: ['Ingress', 'Egress'], allowDNS: true },
+    });
+  });
+
+  const bad: [string, unknown, RegExp][] = [
+    ['unknown mode', { namespaceSelector: {}, mode: 'Sometimes' }, /^spec\.mode: /],
+    ['missing selector', {}, /^spec\.namespaceSelector: /],
+    ['In without values', { namespaceSelector: { matchExpressions: [{ key: 'a', operator: 'In' }] } }, /^spec\.namespaceSelector\.matchExpressions\[0\]\.values: /],
+    ['bad operator', { namespaceSelector: { matchExpressions: [{ key: 'a', operator: 'Near' }] } }, /^spec\.namespaceSelector\.matchExpressions\[0\]\.operator: /],
+    ['unknown field', { namespaceSelector: {}, colour: 'red' }, /^spec: .*colour/],
+    ['bad policy type', { namespaceSelector: {}, networkPolicy: { defaultDeny: ['Sideways'] } }, /^spec\.networkPolicy\.defaultDeny\[0\]: /],
+    ['negative priority', { namespaceSelector: {}, priority: -1 }, /^spec\.priority: /],
+    ['bad exclude pattern', { namespaceSelector: {}, excludeNamespaces: ['Not_A_Name'] }, /^spec\.excludeNamespaces\[0\]: /],
+  ];
+  for (const [name, spec, field] of bad) {
+    it(`rejects ${name}, naming the field`, () => {
+      const r = parseSpec(spec);
+      assert.ok(!r.ok);
+      assert.match(r.error, field);
+    });
+  }
+});
+
+describe('generated CRD', () => {
+  it('crds/ and config/crd/bases/ match the zod schema (run npm run generate)', async () => {
+    const want = renderCrdYaml();
+    assert.equal(await readFile('crds/posture.dev_securitybaselines.yaml', 'utf8'), want);
+    assert.equal(await readFile('config/crd/bases/posture.dev_securitybaselines.yaml', 'utf8'), want);
+  });
+
+  it('has no additionalProperties: false, which structural schemas forbid', () => {
+    assert.doesNotMatch(renderCrdYaml(), /additionalProperties: false/);
+  });
+});
+
+describe('operator flags', () => {
+  it('uses kubebuilder defaults', () => {
+    const c = parseConfig([], { POD_NAMESPACE: 'posture-system' });
+    assert.deepEqual(c.metricsAddress, { host: '0.0.0.0', port: 8080 });
+    assert.deepEqual(c.healthAddress, { host: '0.0.0.0', port: 8081 });
+    assert.equal(c.concurrency, 4);
+    assert.equal(c.operatorNamespace, 'posture-system');
+  });
+
+  it('parses addresses, 0 disables', () => {
+    const c = parseConfig(['--metrics-bind-address=127.0.0.1:9090', '--health-probe-bind-address=0'], {});
+    assert.deepEqual(c.metricsAddress, { host: '127.0.0.1', port: 9090 });
+    assert.equal(c.healthAddress, undefined);
+  });
+
+  it('names the flag in errors', () => {
+    assert.throws(() => parseConfig(['--concurrency=0'], {}), /--concurrency/);
+    assert.throws(() => parseConfig(['--metrics-bind-address=nope'], {}), /--metrics-bind-address/);
+    assert.throws(() => parseConfig(['--log-level=loud'], {}), /--log-level/);
+    assert.throws(() => parseConfig(['--frobnicate'], {}), /frobnicate/);
+  });
+});

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import type { NamespaceResult } from '../../src/controller/results.js';
+import { ResultStore } from '../../src/controller/results.js';
+import { computeStatus } from '../../src/controller/status.js';
+import { mergePatchFor } from '../../src/controller/statuswriter.js';
+
+const ok: NamespaceResult = { winner: 'b', generation: 2, losers: [], inSync: true, planned: { create: 0, update: 0, delete: 0 } };
+const pending: NamespaceResult = { ...ok, inSync: false, planned: { create: 2, update: 0, delete: 0 } };
+const now = new Date('2026-11-26T00:00:00Z');
+
+function condition(status: ReturnType<typeof computeStatus>, type: string): { status: string; reason: string; message: string } | undefined {
+  return status.conditions?.find((c) => c.type === type);
+}
+
+describe('baseline status', () => {
+  it('is Ready with counts when every selected namespace is enforced', () => {
+    const s = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok], ['y', ok]], previous: undefined, now });
+    assert.equal(s.observedGeneration, 2);
+    assert.deepEqual(s.namespaces, { selected: 2, enforced: 2, conflicted: 0 });
+    assert.equal(condition(s, 'Ready')?.status, 'True');
+    assert.equal(condition(s, 'Ready')?.reason, 'Enforced');
+    assert.equal(condition(s, 'Reconciling')?.status, 'False');
+    assert.equal(s.plannedChanges, undefined);
+  });
+
+  it('is Reconciling, not Ready, while namespaces are pending', () => {
+    const s = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok], ['y', pending]], previous: undefined, now });
+    assert.equal(condition(s, 'Ready')?.status, 'False');
+    assert.equal(condition(s, 'Reconciling')?.status, 'True');
+    assert.match(condition(s, 'Ready')?.message ?? '', /1 of 2 .* y/);
+  });
+
+  it('names the invalid field and stalls', () => {
+    const s = computeStatus({ name: 'b', generation: 4, mode: undefined, invalidSpec: 'spec.mode: bad', results: [], previous: undefined, now });
+    assert.equal(condition(s, 'Ready')?.reason, 'InvalidSpec');
+    assert.equal(condition(s, 'Ready')?.message, 'spec.mode: bad');
+    assert.equal(condition(s, 'Stalled')?.status, 'True');
+  });
+
+  it('counts conflicts for the loser', () => {
+    const lost: NamespaceResult = { ...ok, winner: 'a', losers: ['b'] };
+    const s = computeStatus({ name: 'b', generation: 1, mode: 'Enforce', invalidSpec: undefined, results: [['x', lost]], previous: undefined, now });
+    assert.deepEqual(s.namespaces, { selected: 0, enforced: 0, conflicted: 1 });
+  });
+
+  it('reports what Enforce would write in Audit mode', () => {
+    const s = computeStatus({ name: 'b', generation: 1, mode: 'Audit', invalidSpec: undefined, results: [['x', pending], ['y', ok]], previous: undefined, now });
+    assert.deepEqual(s.plannedChanges, { namespaces: 1, create: 2, update: 0, delete: 0 });
+    assert.equal(condition(s, 'Ready')?.reason, 'Audited');
+    assert.match(condition(s, 'Ready')?.message ?? '', /would write into 1 of 2/);
+  });
+
+  it('keeps lastTransitionTime while a condition holds, so an unchanged status is equal', () => {
+    const first = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok]], previous: undefined, now });
+    const later = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok]], previous: first, now: new Date('2026-11-27T00:00:00Z') });
+    assert.deepEqual(later, first);
+  });
+
+  it('removes status keys that went away with a null in the merge patch', () => {
+    assert.deepEqual(mergePatchFor({ observedGeneration: 1 }, { observedGeneration: 1, plannedChanges: { namespaces: 0, create: 0, update: 0, delete: 0 } }), {
+      observedGeneration: 1,
+      plannedChanges: null,
+    });
+  });
+});
+
+describe('result store', () => {
+  it('indexes namespaces by baseline and notifies old and new owners', () => {
+    const changed: string[] = [];
+    const store = new ResultStore((b) => changed.push(b));
+    store.set('x', ok);
+    store.set('x', { ...ok, winner: 'c', losers: ['b'] });
+    store.delete('x');
+    assert.deepEqual(changed, ['b', 'b', 'c', 'c', 'b']);
+    assert.deepEqual(store.forBaseline('b'), []);
+  });
+});
