@@ -16,7 +16,9 @@ progress() {
   local name="$1" n=0 line
   while IFS= read -r line; do
     case "$line" in
-      *error*|*:[0-9]*:*|"#"*) echo "$line" ;;
+      # Compiler output only: "# pkg" headers and file.go:line:col diagnostics. Package names such as
+      # k8s.io/apimachinery/pkg/api/errors are progress, not errors.
+      "#"*|*.go:*|"go: "*) echo "$line" ;;
       *) n=$((n + 1)); if (( n % 100 == 0 )); then echo "build: ${name}: ${n} packages compiled ($((SECONDS - start))s)"; fi ;;
     esac
   done

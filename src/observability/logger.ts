@@ -8,8 +8,6 @@ export function createLogger(level: LogLevel = 'info'): winston.Logger {
     level,
     format: winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.json()),
     defaultMeta: { logger: 'posture-operator' },
-    // winston.transports.Console is typed as a separate class from TransportStream; it is one at run time.
-    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
     transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] })],
   });
 }

@@ -1,0 +1,99 @@
+// Installs what the operator needs into a cluster, as the admin: the CRD, the operator's namespace,
+// ServiceAccount and ClusterRole from config/rbac, and optionally the samples. Used by `npm start` on
+// the local control plane and by the integration tests, so both run the operator exactly as deployed.
+import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { KubeClient } from '../src/kube/client.js';
+import { objectPath, type ResourceType } from '../src/kube/resources.js';
+
+export const OPERATOR_NAMESPACE = 'posture-system';
+export const OPERATOR_SERVICE_ACCOUNT = 'posture-operator';
+export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The kinds the installer writes. client-node's typed serializer drops JSON-schema keys such as
+ * `enum` and `x-kubernetes-validations` from a CRD, so the installer sends plain JSON instead.
+ */
+const KINDS: Record<string, ResourceType> = Object.fromEntries(
+  (
+    [
+      ['apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'customresourcedefinitions', false],
+      ['v1', 'Namespace', 'namespaces', false],
+      ['v1', 'ServiceAccount', 'serviceaccounts', true],
+      ['rbac.authorization.k8s.io/v1', 'ClusterRole', 'clusterroles', false],
+      ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'clusterrolebindings', false],
+      ['posture.dev/v1alpha1', 'SecurityBaseline', 'securitybaselines', false],
+    ] as const
+  ).map(([apiVersion, kind, plural, namespaced]) => [`${apiVersion}/${kind}`, { apiVersion, kind, plural, namespaced }]),
+);
+
+export async function adminClient(kubeconfigPath: string): Promise<KubeClient> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  return KubeClient.create(kc, () => undefined, 4);
+}
+
+/** Reads every document of a YAML file (relative to the repository root). */
+export async function readManifests(relativePath: string): Promise<KubernetesObject[]> {
+  const text = await readFile(`${repoRoot}/${relativePath}`, 'utf8');
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as KubernetesObject | null)
+    .filter((o): o is KubernetesObject => o !== null);
+}
+
+function typeOf(object: KubernetesObject): ResourceType {
+  const type = KINDS[`${object.apiVersion ?? ''}/${object.kind ?? ''}`];
+  if (type === undefined) throw new Error(`installer: unsupported kind ${object.apiVersion ?? ''} ${object.kind ?? ''}`);
+  return type;
+}
+
+/** Server-side applies objects as the installer (not as the operator's field manager). */
+export async function applyAll(client: KubeClient, objects: readonly KubernetesObject[]): Promise<void> {
+  for (const object of objects) {
+    const type = typeOf(object);
+    await client.request({
+      verb: 'patch',
+      resource: type.plural,
+      method: 'PATCH',
+      path: objectPath(type, object.metadata?.name ?? '', type.namespaced ? object.metadata?.namespace : undefined),
+      query: { fieldManager: 'posture-installer', force: 'true' },
+      body: object,
+      contentType: 'application/apply-patch+yaml',
+    });
+  }
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** CRD and RBAC, then waits until the CRD is served. */
+export async function installOperatorPrerequisites(kubeconfigPath: string): Promise<void> {
+  const client = await adminClient(kubeconfigPath);
+  const crd = await readManifests('crds/posture.dev_securitybaselines.yaml');
+  await applyAll(client, [
+    ...crd,
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OPERATOR_NAMESPACE } },
+    ...(await readManifests('config/rbac/service_account.yaml')),
+    ...(await readManifests('config/rbac/role.yaml')),
+    ...(await readManifests('config/rbac/role_binding.yaml')),
+  ]);
+  await waitFor('the SecurityBaseline CRD to be established', async () => {
+    const crdType = typeOf(crd[0] ?? {});
+    const read = await client.request<{ status?: { conditions?: { type: string; status: string }[] } }>({
+      verb: 'get',
+      resource: crdType.plural,
+      method: 'GET',
+      path: objectPath(crdType, 'securitybaselines.posture.dev'),
+    });
+    return (read.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
+  });
+  await client.close();
+}
