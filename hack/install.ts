@@ -2,9 +2,10 @@
 // ServiceAccount and ClusterRole from config/rbac, and optionally the samples. Used by `npm start` on
 // the local control plane and by the integration tests, so both run the operator exactly as deployed.
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { KubeClient } from '../src/kube/client.js';
 import { objectPath, type ResourceType } from '../src/kube/resources.js';
 
@@ -96,4 +97,47 @@ export async function installOperatorPrerequisites(kubeconfigPath: string): Prom
     return (read.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
   });
   await client.close();
+}
+
+/**
+ * Writes a kubeconfig for a ServiceAccount, with a token from the TokenRequest API, so a process
+ * can run with exactly that account's RBAC. Works against any cluster the admin kubeconfig reaches.
+ */
+export async function mintServiceAccountKubeconfig(
+  adminKubeconfig: string,
+  namespace: string,
+  serviceAccount: string,
+  outPath: string,
+  expirationSeconds = 7 * 24 * 3600,
+): Promise<string> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(adminKubeconfig);
+  const cluster = kc.getCurrentCluster();
+  if (cluster === null) throw new Error(`${adminKubeconfig}: no current cluster`);
+  const client = await adminClient(adminKubeconfig);
+  try {
+    const response = await client.request<{ status?: { token?: string } }>({
+      verb: 'create',
+      resource: 'serviceaccounts/token',
+      method: 'POST',
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(serviceAccount)}/token`,
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds } },
+    });
+    const token = response.status?.token;
+    if (token === undefined) throw new Error(`TokenRequest for ${namespace}/${serviceAccount} returned no token`);
+    const ca = cluster.caData ?? (cluster.caFile === undefined ? undefined : (await readFile(cluster.caFile)).toString('base64'));
+    const config = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'cluster', cluster: { server: cluster.server, ...(ca === undefined ? {} : { 'certificate-authority-data': ca }) } }],
+      users: [{ name: serviceAccount, user: { token } }],
+      contexts: [{ name: serviceAccount, context: { cluster: 'cluster', user: serviceAccount, namespace } }],
+      'current-context': serviceAccount,
+    };
+    await mkdir(dirname(outPath), { recursive: true });
+    await writeFile(outPath, stringify(config), { mode: 0o600 });
+    return outPath;
+  } finally {
+    await client.close();
+  }
 }

@@ -28,7 +28,7 @@ function usage(server: string): string {
   return [
     `control plane running at ${server}`,
     '  export KUBECONFIG=$PWD/.local/kubeconfig; kubectl get ns',
-    '  npx tsx hack/controlplane/cli.ts down   # stop it',
+    '  npm run cluster:down   # stop it',
   ].join('\n');
 }
 
