@@ -18,6 +18,7 @@ progress() {
     case "$line" in
       # Compiler output only: "# pkg" headers and file.go:line:col diagnostics. Package names such as
       # k8s.io/apimachinery/pkg/api/errors are progress, not errors.
+      "go: downloading"*) ;;
       "#"*|*.go:*|"go: "*) echo "$line" ;;
       *) n=$((n + 1)); if (( n % 100 == 0 )); then echo "build: ${name}: ${n} packages compiled ($((SECONDS - start))s)"; fi ;;
     esac
