@@ -1,9 +1,11 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Server } from 'node:http';
+import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseConfig } from './config.js';
 import { Operator } from './controller/operator.js';
 import { KubeClient } from './kube/client.js';
+import { EventRecorder } from './kube/events.js';
 import { errorMessage } from './kube/errors.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -19,11 +21,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   const client = await KubeClient.create(kubeConfig, (verb, resource, code) => {
     metrics.kubeRequests.inc({ verb, resource, code });
   });
+  const events = new EventRecorder(client, log, process.env.POD_NAME ?? hostname());
   const operator = new Operator({
     kubeConfig,
     client,
     log,
     metrics,
+    events,
     concurrency: config.concurrency,
     operatorNamespace: config.operatorNamespace,
   });

@@ -17,6 +17,22 @@ export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 export const OBJECT_NAME_PREFIX = 'posture-';
 export const DEFAULT_DENY_POLICY = 'posture-default-deny';
 export const ALLOW_DNS_POLICY = 'posture-allow-dns';
+export const ALLOW_SAME_NAMESPACE_POLICY = 'posture-allow-same-namespace';
+export const QUOTA_NAME = 'posture-quota';
+export const LIMIT_RANGE_NAME = 'posture-limits';
+/** On a Namespace: the baseline whose Pod Security labels posture-operator applied there. */
+export const POD_SECURITY_ANNOTATION = `${GROUP}/pod-security`;
+/** Finalizer on a baseline with deletionPolicy Orphan: cleared once its objects are released. */
+export const ORPHAN_FINALIZER = `${GROUP}/orphan`;
+
+export function allowFromPolicyName(index: number): string {
+  return `${OBJECT_NAME_PREFIX}allow-from-${index}`;
+}
+
+/** posture-<name> for a Role, its RoleBinding, or a binding to a ClusterRole. */
+export function objectNameFor(name: string): string {
+  return `${OBJECT_NAME_PREFIX}${name}`;
+}
 
 /** Namespaces no baseline may ever select, whatever its selector says. */
 export const ALWAYS_EXCLUDED_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease'];

@@ -1,14 +1,23 @@
 import { z } from 'zod';
 import { labelSelectorSchema } from './labelselector.js';
+import { rbacSpecSchema } from './rbac.js';
+import { limitRangeIssues, limitRangeSpecSchema, resourceQuotaSpecSchema } from './resources.js';
 
 /**
  * The SecurityBaseline spec. This zod schema is the single source of truth: the operator parses
- * every object with it, and `npm run generate` derives the CRD's OpenAPI schema from it.
+ * every object with it, and `npm run generate` derives the CRD's OpenAPI schema and docs/api.md from it.
  */
 
 const namespacePattern = /^[a-z0-9*?]([-a-z0-9*?]*[a-z0-9*?])?$/;
 
 export const policyTypeSchema = z.enum(['Ingress', 'Egress']);
+
+export const ingressSourceSchema = z
+  .object({
+    namespaceSelector: labelSelectorSchema.describe('Namespaces whose pods may connect, e.g. the ingress controller\'s.'),
+    podSelector: labelSelectorSchema.optional().describe('Optional: only these pods of those namespaces.'),
+  })
+  .strict();
 
 export const networkPolicySpecSchema = z
   .object({
@@ -22,6 +31,30 @@ export const networkPolicySpecSchema = z
       .boolean()
       .default(true)
       .describe('Allow egress to kube-dns in kube-system on 53/UDP and 53/TCP (posture-allow-dns). Only written when Egress is denied by default.'),
+    allowSameNamespace: z
+      .boolean()
+      .default(true)
+      .describe('Allow traffic between pods of the same namespace, in each denied direction (posture-allow-same-namespace).'),
+    allowIngressFrom: z
+      .array(ingressSourceSchema)
+      .max(16)
+      .default([])
+      .describe('Ingress allowed from other namespaces, e.g. the ingress controller and monitoring (posture-allow-from-<n>, n from 0). Only written when Ingress is denied by default.'),
+  })
+  .strict();
+
+export const podSecurityLevelSchema = z.enum(['privileged', 'baseline', 'restricted']);
+
+export const podSecuritySpecSchema = z
+  .object({
+    enforce: podSecurityLevelSchema.optional().describe('pod-security.kubernetes.io/enforce: pods violating this level are rejected.'),
+    warn: podSecurityLevelSchema.optional().describe('pod-security.kubernetes.io/warn: users get a warning.'),
+    audit: podSecurityLevelSchema.optional().describe('pod-security.kubernetes.io/audit: violations are recorded in the audit log.'),
+    version: z
+      .string()
+      .regex(/^(latest|v1\.[0-9]+)$/, 'must be latest or v1.N')
+      .default('latest')
+      .describe('The Pod Security Standards version pinned with each label (<mode>-version).'),
   })
   .strict();
 
@@ -31,30 +64,36 @@ export const securityBaselineSpecSchema = z
       .enum(['Enforce', 'Audit'])
       .default('Enforce')
       .describe('Enforce writes and repairs the generated objects. Audit writes nothing into namespaces and reports what Enforce would create or repair.'),
+    deletionPolicy: z
+      .enum(['Delete', 'Orphan'])
+      .default('Delete')
+      .describe('What happens to the generated objects and labels when this baseline is deleted: Delete removes them, Orphan leaves them in place, no longer managed.'),
     priority: z
       .int()
       .min(0)
       .max(1_000_000)
       .default(100)
-      .describe('When several baselines select one namespace, the highest priority wins, then the name that sorts first. The others report a conflict for that namespace.'),
+      .describe('When several baselines select one namespace, the highest priority wins, then the name that sorts first. Both report the conflict.'),
     namespaceSelector: labelSelectorSchema.describe('Selects the namespaces this baseline covers, by their labels. {} selects every namespace.'),
     excludeNamespaces: z
-      .array(
-        z
-          .string()
-          .min(1)
-          .max(63)
-          .regex(namespacePattern, 'must be a namespace name, optionally with * and ? globs'),
-      )
+      .array(z.string().min(1).max(63).regex(namespacePattern, 'must be a namespace name, optionally with * and ? globs'))
       .max(256)
       .default([])
-      .describe('Namespace names or globs (* and ?) never covered. kube-system, kube-public, kube-node-lease and the operator\'s own namespace are always excluded.'),
-    networkPolicy: networkPolicySpecSchema
-      .prefault({})
-      .describe('NetworkPolicies written into every selected namespace.'),
+      .describe("Namespace names or globs (* and ?) never covered. kube-system, kube-public, kube-node-lease and the operator's own namespace are always excluded."),
+    networkPolicy: networkPolicySpecSchema.prefault({}).describe('NetworkPolicies written into every selected namespace. No rule written ever allows the cloud metadata address.'),
+    resourceQuota: resourceQuotaSpecSchema.optional().describe('The ResourceQuota posture-quota. Absent writes none.'),
+    limitRange: limitRangeSpecSchema.optional().describe('The LimitRange posture-limits (type Container). Absent writes none.'),
+    podSecurity: podSecuritySpecSchema.optional().describe('Pod Security Admission labels set on every selected namespace. Only the labels set here are owned; absent sets none.'),
+    rbac: rbacSpecSchema.optional().describe('Least-privilege Roles and RoleBindings for identity-provider groups.'),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (spec.limitRange !== undefined) {
+      for (const issue of limitRangeIssues(spec.limitRange, spec.resourceQuota)) ctx.addIssue({ code: 'custom', ...issue });
+    }
+  });
 
 export type SecurityBaselineSpec = z.output<typeof securityBaselineSpecSchema>;
 export type Mode = SecurityBaselineSpec['mode'];
 export type PolicyType = z.output<typeof policyTypeSchema>;
+export type PodSecurityLevel = z.output<typeof podSecurityLevelSchema>;

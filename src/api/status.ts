@@ -30,6 +30,35 @@ export const plannedChangesSchema = z
   })
   .strict();
 
+export const driftRecordSchema = z
+  .object({
+    time: z.string().describe('When the operator saw the change.'),
+    namespace: z.string().max(63),
+    kind: z.string().max(63),
+    name: z.string().max(253),
+    change: z.enum(['Modified', 'Deleted']),
+    by: z.string().max(128).describe('The field manager that changed it (kubectl-edit, kubectl, ...), or unknown: the API does not record who deletes an object.'),
+  })
+  .strict();
+
+export const driftStatusSchema = z
+  .object({
+    detected: z.int().min(0).describe('Managed objects found changed or deleted by someone else since the baseline was created.'),
+    repaired: z.int().min(0).describe('Of those, how many the operator put back.'),
+    lastDetected: z.string().optional(),
+    recent: z.array(driftRecordSchema).max(10).describe('The last 10 drift records, newest first.'),
+  })
+  .strict();
+
+export const conflictSchema = z
+  .object({
+    baseline: z.string().max(253).describe('The other baseline that selects the same namespaces.'),
+    won: z.boolean().describe('True when this baseline wins those namespaces, false when it loses them.'),
+    namespaces: z.int().min(0),
+    examples: z.array(z.string().max(63)).max(5),
+  })
+  .strict();
+
 export const securityBaselineStatusSchema = z
   .object({
     observedGeneration: z.int().min(0).optional().describe('The generation the status describes.'),
@@ -39,6 +68,8 @@ export const securityBaselineStatusSchema = z
       .optional()
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
     namespaces: namespaceCountsSchema.optional(),
+    drift: driftStatusSchema.optional(),
+    conflicts: z.array(conflictSchema).max(10).optional().describe('Other baselines that select the same namespaces (at most 10).'),
     plannedChanges: plannedChangesSchema
       .optional()
       .describe('In Audit mode: what Enforce would write now. Absent in Enforce mode.'),
@@ -47,5 +78,8 @@ export const securityBaselineStatusSchema = z
 
 export type Condition = z.output<typeof conditionSchema>;
 export type NamespaceCounts = z.output<typeof namespaceCountsSchema>;
+export type DriftRecord = z.output<typeof driftRecordSchema>;
+export type DriftStatus = z.output<typeof driftStatusSchema>;
+export type Conflict = z.output<typeof conflictSchema>;
 export type PlannedChanges = z.output<typeof plannedChangesSchema>;
 export type SecurityBaselineStatus = z.output<typeof securityBaselineStatusSchema>;

@@ -1,3 +1,4 @@
+import { ORPHAN_FINALIZER } from '../api/names.js';
 import { parseSpec } from '../api/parse.js';
 import type { SecurityBaselineStatus } from '../api/status.js';
 import type { ValidBaseline } from '../render/selection.js';
@@ -6,15 +7,26 @@ import type { ValidBaseline } from '../render/selection.js';
 export interface SecurityBaselineObject {
   apiVersion?: string;
   kind?: string;
-  metadata?: { name?: string; uid?: string; generation?: number; resourceVersion?: string };
+  metadata?: {
+    name?: string;
+    uid?: string;
+    generation?: number;
+    resourceVersion?: string;
+    deletionTimestamp?: unknown;
+    finalizers?: string[];
+  };
   spec?: unknown;
   status?: SecurityBaselineStatus;
 }
 
-export interface InvalidBaseline {
+export interface KnownBaseline {
   name: string;
+  uid: string;
   generation: number;
-  error: string;
+  terminating: boolean;
+  /** The parsed spec, or the reason it does not parse. */
+  parsed: { ok: true; baseline: ValidBaseline } | { ok: false; error: string };
+  hasOrphanFinalizer: boolean;
 }
 
 /**
@@ -22,45 +34,67 @@ export interface InvalidBaseline {
  * not once per namespace reconcile.
  */
 export class BaselineRegistry {
-  private readonly valid = new Map<string, ValidBaseline>();
-  private readonly invalid = new Map<string, InvalidBaseline>();
+  private readonly known = new Map<string, KnownBaseline>();
 
-  /** Records an added or changed baseline. Returns true when its spec (generation) changed. */
+  /** Records an added or changed baseline. Returns true when what reconciles read changed. */
   upsert(object: SecurityBaselineObject): boolean {
     const name = object.metadata?.name;
     const uid = object.metadata?.uid;
     if (name === undefined || uid === undefined) return false;
     const generation = object.metadata?.generation ?? 0;
-    const known = this.valid.get(name) ?? this.invalid.get(name);
-    const knownUid = this.valid.get(name)?.uid;
-    if (known !== undefined && known.generation === generation && (knownUid === undefined || knownUid === uid)) return false;
-    const parsed = parseSpec(object.spec);
-    this.valid.delete(name);
-    this.invalid.delete(name);
-    if (parsed.ok) this.valid.set(name, { name, uid, generation, spec: parsed.spec });
-    else this.invalid.set(name, { name, generation, error: parsed.error });
+    const terminating = object.metadata?.deletionTimestamp !== undefined && object.metadata.deletionTimestamp !== null;
+    const hasOrphanFinalizer = object.metadata?.finalizers?.includes(ORPHAN_FINALIZER) ?? false;
+    const before = this.known.get(name);
+    if (before?.uid === uid && before.generation === generation && before.terminating === terminating && before.hasOrphanFinalizer === hasOrphanFinalizer) {
+      return false;
+    }
+    let parsed: KnownBaseline['parsed'];
+    if (before?.uid === uid && before.generation === generation) parsed = before.parsed;
+    else {
+      const result = parseSpec(object.spec);
+      parsed = result.ok ? { ok: true, baseline: { name, uid, generation, spec: result.spec } } : { ok: false, error: result.error };
+    }
+    this.known.set(name, { name, uid, generation, terminating, parsed, hasOrphanFinalizer });
     return true;
   }
 
   remove(name: string): void {
-    this.valid.delete(name);
-    this.invalid.delete(name);
+    this.known.delete(name);
   }
 
-  validBaselines(): ValidBaseline[] {
-    return [...this.valid.values()];
+  get(name: string): KnownBaseline | undefined {
+    return this.known.get(name);
   }
 
-  getValid(name: string): ValidBaseline | undefined {
-    return this.valid.get(name);
+  /** Baselines that may win namespaces: valid and not being deleted. */
+  selectable(): ValidBaseline[] {
+    const out: ValidBaseline[] = [];
+    for (const k of this.known.values()) if (k.parsed.ok && !k.terminating) out.push(k.parsed.baseline);
+    return out;
   }
 
-  getInvalid(name: string): InvalidBaseline | undefined {
-    return this.invalid.get(name);
+  /**
+   * Baselines whose objects stay as they are: an invalid spec (a typo never removes protection), or a
+   * deletion with deletionPolicy Orphan in progress (their objects are released, not pruned).
+   */
+  frozen(): { uids: Set<string>; names: Set<string> } {
+    const uids = new Set<string>();
+    const names = new Set<string>();
+    for (const k of this.known.values()) {
+      if (!k.parsed.ok || this.isOrphaning(k)) {
+        uids.add(k.uid);
+        names.add(k.name);
+      }
+    }
+    return { uids, names };
   }
 
-  /** Names of baselines whose spec does not parse: their objects are left as they are. */
-  invalidNames(): ReadonlySet<string> {
-    return new Set(this.invalid.keys());
+  /** Baselines being deleted with deletionPolicy Orphan whose objects are still to be released. */
+  orphaning(): KnownBaseline[] {
+    return [...this.known.values()].filter((k) => this.isOrphaning(k));
+  }
+
+  private isOrphaning(k: KnownBaseline): boolean {
+    return k.terminating && k.hasOrphanFinalizer;
   }
 }

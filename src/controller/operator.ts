@@ -1,15 +1,19 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
-import { MANAGED_SELECTOR } from '../api/names.js';
+import { API_VERSION, KIND, MANAGED_SELECTOR, POD_SECURITY_ANNOTATION } from '../api/names.js';
+import type { DriftRecord } from '../api/status.js';
 import type { KubeClient } from '../kube/client.js';
-import { errorMessage } from '../kube/errors.js';
+import { errorMessage, isNotFound } from '../kube/errors.js';
+import type { EventRecorder } from '../kube/events.js';
 import { patchStatus } from '../kube/operations.js';
-import { MANAGED_TYPES, NAMESPACE, SECURITY_BASELINE, type ResourceType } from '../kube/resources.js';
+import { MANAGED_TYPES, NAMESPACE, SECURITY_BASELINE, type ManagedType, type ResourceType } from '../kube/resources.js';
 import type { Metrics } from '../observability/metrics.js';
 import { BaselineRegistry, type SecurityBaselineObject } from './baselines.js';
 import { systemClock, type Clock } from './clock.js';
+import { DriftLogs } from './drift.js';
+import { reconcileFinalizer } from './finalizer.js';
 import { Informer } from './informer.js';
-import type { ExistingObject } from './plan.js';
+import { ownerUid, type ExistingObject } from './plan.js';
 import { reconcileNamespace, type NamespaceObject, type ReconcilerDeps } from './reconciler.js';
 import { ResultStore } from './results.js';
 import { computeStatus } from './status.js';
@@ -21,32 +25,39 @@ export interface OperatorOptions {
   client: KubeClient;
   log: Logger;
   metrics: Metrics;
+  events: EventRecorder;
   concurrency: number;
   operatorNamespace: string | undefined;
   clock?: Clock;
 }
 
-type Cached = KubernetesObject & { spec?: unknown };
+type Cached = KubernetesObject & Record<string, unknown>;
+
+/** Work queue keys: a namespace name, or this prefix and a baseline name ('/' never occurs in a namespace name). */
+const BASELINE_KEY = 'baseline/';
+const FINALIZER_RECHECK_MS = 1000;
 
 /**
- * Wires informers to the work queue and the queue to the reconciler. Level-triggered: every event
- * only enqueues namespace names; a reconcile re-reads the caches.
+ * Wires informers to the work queue and the queue to the reconcilers. Level-triggered: every event
+ * only enqueues a key (a namespace, or a baseline for its finalizer); a reconcile re-reads the caches.
  */
 export class Operator {
+  private readonly clock: Clock;
   private readonly queue: WorkQueue;
   private readonly registry = new BaselineRegistry();
   private readonly results: ResultStore;
+  private readonly drift = new DriftLogs();
   private readonly statusWriter: StatusWriter;
   private readonly baselineInformer: Informer<SecurityBaselineObject & KubernetesObject>;
   private readonly namespaceInformer: Informer<NamespaceObject & KubernetesObject>;
-  private readonly managedInformers: { type: ResourceType; informer: Informer<Cached> }[];
+  private readonly managedInformers: { type: ManagedType; informer: Informer<Cached> }[];
   private readonly workers: Promise<void>[] = [];
   private synced = false;
   private stopping = false;
 
   constructor(private readonly options: OperatorOptions) {
     const { kubeConfig, client, log, metrics } = options;
-    const clock = options.clock ?? systemClock;
+    const clock = (this.clock = options.clock ?? systemClock);
     this.queue = new WorkQueue({
       clock,
       onDequeue: (ms) => {
@@ -60,20 +71,20 @@ export class Operator {
       write: (name, patch) => patchStatus(client, SECURITY_BASELINE, name, patch),
       onWritten: (name, status) => {
         metrics.lastReconcile.set({ baseline: name }, clock.now() / 1000);
-        const counts = status.namespaces;
-        if (counts !== undefined) {
-          for (const [state, value] of Object.entries(counts)) metrics.namespaces.set({ baseline: name, state }, value);
-        }
+        for (const [state, value] of Object.entries(status.namespaces ?? {})) metrics.namespaces.set({ baseline: name, state }, value);
       },
     });
     this.results = new ResultStore((baseline) => {
       this.statusWriter.schedule(baseline);
     });
-    const watchCounter = (resource: string) => (code: string) => {
-      metrics.kubeRequests.inc({ verb: 'watch', resource, code });
-    };
     const informer = <T extends KubernetesObject>(type: ResourceType, labelSelector?: string): Informer<T> =>
-      new Informer<T>(type, kubeConfig, client, log, { labelSelector, clock, onWatchEnd: watchCounter(type.plural) });
+      new Informer<T>(type, kubeConfig, client, log, {
+        labelSelector,
+        clock,
+        onWatchEnd: (code) => {
+          metrics.kubeRequests.inc({ verb: 'watch', resource: type.plural, code });
+        },
+      });
 
     this.baselineInformer = informer(SECURITY_BASELINE);
     this.namespaceInformer = informer(NAMESPACE);
@@ -87,6 +98,7 @@ export class Operator {
       if (name !== undefined) this.queue.add(name);
     });
     for (const { informer: i } of this.managedInformers) {
+      // A managed object's event maps to its namespace's key.
       i.on((_event, object) => {
         const ns = object.metadata?.namespace;
         if (ns !== undefined) this.queue.add(ns);
@@ -97,17 +109,14 @@ export class Operator {
   /** Starts the caches, waits until they are synced, then starts the workers. */
   async start(): Promise<void> {
     const { log, concurrency } = this.options;
-    await Promise.all([
-      this.baselineInformer.start(),
-      this.namespaceInformer.start(),
-      ...this.managedInformers.map(({ informer: i }) => i.start()),
-    ]);
+    await Promise.all([this.baselineInformer.start(), this.namespaceInformer.start(), ...this.managedInformers.map(({ informer: i }) => i.start())]);
+    for (const b of this.baselineInformer.list()) {
+      this.registry.upsert(b);
+      const name = b.metadata?.name;
+      if (name !== undefined) this.queue.add(BASELINE_KEY + name);
+    }
     this.synced = true;
-    log.info('caches synced', {
-      baselines: this.baselineInformer.list().length,
-      namespaces: this.namespaceInformer.list().length,
-    });
-    for (const b of this.baselineInformer.list()) this.registry.upsert(b);
+    log.info('caches synced', { baselines: this.baselineInformer.list().length, namespaces: this.namespaceInformer.list().length });
     this.enqueueAllNamespaces();
     for (let i = 0; i < concurrency; i++) this.workers.push(this.runWorker());
   }
@@ -116,17 +125,13 @@ export class Operator {
     return this.synced;
   }
 
-  /** Stops taking work, lets in-flight reconciles finish, flushes nothing new, stops the watches. */
+  /** Stops taking work, lets in-flight reconciles finish, waits for status writes, stops the watches. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.queue.shutDown();
     await Promise.all(this.workers);
     await this.statusWriter.stop();
-    await Promise.all([
-      this.baselineInformer.stop(),
-      this.namespaceInformer.stop(),
-      ...this.managedInformers.map(({ informer: i }) => i.stop()),
-    ]);
+    await Promise.all([this.baselineInformer.stop(), this.namespaceInformer.stop(), ...this.managedInformers.map(({ informer: i }) => i.stop())]);
   }
 
   private async runWorker(): Promise<void> {
@@ -137,14 +142,15 @@ export class Operator {
       metrics.workqueueDepth.set(this.queue.length);
       const end = metrics.reconcileDuration.startTimer();
       try {
-        await reconcileNamespace(this.reconcilerDeps(), key);
+        if (key.startsWith(BASELINE_KEY)) await this.reconcileBaseline(key.slice(BASELINE_KEY.length));
+        else await reconcileNamespace(this.reconcilerDeps(), key);
         this.queue.forget(key);
         metrics.reconciles.inc({ result: 'success' });
       } catch (err) {
         metrics.reconciles.inc({ result: 'error' });
-        if (!this.stopping) {
+        if (!this.stopping && !isNotFound(err)) {
           const retryInMs = this.queue.addRateLimited(key);
-          log.warn('reconcile failed; retrying', { namespace: key, retryInMs, error: errorMessage(err) });
+          log.warn('reconcile failed; retrying', { key, retryInMs, error: errorMessage(err) });
         }
       } finally {
         end();
@@ -153,39 +159,77 @@ export class Operator {
     }
   }
 
+  private async reconcileBaseline(name: string): Promise<void> {
+    const outcome = await reconcileFinalizer({ client: this.options.client, baselines: this.registry, isReleased: (n, uid) => this.isReleased(n, uid) }, name);
+    if (outcome === 'waiting') this.queue.addAfter(BASELINE_KEY + name, FINALIZER_RECHECK_MS);
+  }
+
+  private isReleased(name: string, uid: string): boolean {
+    for (const { type, informer: i } of this.managedInformers) {
+      if (i.list().some((o) => ownerUid(this.toExisting(type, o)) === uid)) return false;
+    }
+    return !this.namespaceInformer.list().some((ns) => ns.metadata?.annotations?.[POD_SECURITY_ANNOTATION] === name);
+  }
+
   private reconcilerDeps(): ReconcilerDeps {
-    const { client, log, metrics, operatorNamespace } = this.options;
+    const { client, log, operatorNamespace } = this.options;
     return {
       client,
       log,
       baselines: this.registry,
       results: this.results,
       operatorNamespace,
+      now: () => new Date(this.clock.now()),
       getNamespace: (name) => this.namespaceInformer.get(name),
       managedIn: (namespace) => this.managedIn(namespace),
-      onDrift: (baseline, kind, repaired) => {
-        (repaired ? metrics.driftRepaired : metrics.driftDetected).inc({ baseline, kind });
-        if (!repaired) log.info('drift detected', { baseline, kind });
+      onDrift: (baseline, record, repaired) => {
+        this.onDrift(baseline, record, repaired);
+      },
+      onReleased: (baseline) => {
+        this.queue.add(BASELINE_KEY + baseline);
       },
     };
   }
 
-  private managedIn(namespace: string): ExistingObject[] {
-    const out: ExistingObject[] = [];
-    for (const { type, informer: i } of this.managedInformers) {
-      for (const o of i.list(namespace)) {
-        const name = o.metadata?.name;
-        if (name === undefined) continue;
-        // List items carry no kind; stamp it from the informer's type.
-        out.push({
-          apiVersion: type.apiVersion,
-          kind: type.kind,
-          metadata: { name, namespace, labels: o.metadata?.labels, ownerReferences: o.metadata?.ownerReferences },
-          spec: o.spec,
-        });
-      }
+  private onDrift(baseline: string, record: DriftRecord, repaired: boolean): void {
+    const { metrics, log, events } = this.options;
+    const driftLog = this.drift.get(baseline, () => this.baselineInformer.get(baseline)?.status?.drift);
+    const what = `${record.kind} ${record.namespace}/${record.name}`;
+    const by = record.by === 'unknown' ? '' : ` by ${record.by}`;
+    if (!repaired) {
+      driftLog.detect(record);
+      metrics.driftDetected.inc({ baseline, kind: record.kind });
+      log.info('drift detected', { baseline, ...record });
+      return;
     }
-    return out;
+    driftLog.repair();
+    metrics.driftRepaired.inc({ baseline, kind: record.kind });
+    const uid = this.registry.get(baseline)?.uid;
+    if (uid !== undefined) {
+      events.record({ apiVersion: API_VERSION, kind: KIND, name: baseline, uid }, 'Warning', 'DriftRepaired', 'Repair', `${what} was ${record.change.toLowerCase()}${by}; restored`);
+    }
+    this.statusWriter.schedule(baseline);
+  }
+
+  private toExisting(type: ManagedType, o: Cached): ExistingObject {
+    const meta = o.metadata;
+    return {
+      apiVersion: type.apiVersion,
+      kind: type.kind,
+      metadata: {
+        name: meta?.name ?? '',
+        namespace: meta?.namespace ?? '',
+        labels: meta?.labels,
+        ownerReferences: meta?.ownerReferences,
+        managedFields: meta?.managedFields,
+      },
+      // List items carry no kind; it comes from the informer's type, the content from its keys.
+      content: Object.fromEntries(type.contentKeys.map((k) => [k, o[k]])),
+    };
+  }
+
+  private managedIn(namespace: string): ExistingObject[] {
+    return this.managedInformers.flatMap(({ type, informer: i }) => i.list(namespace).map((o) => this.toExisting(type, o)));
   }
 
   private onBaselineEvent(event: 'add' | 'update' | 'delete', object: SecurityBaselineObject): void {
@@ -193,12 +237,17 @@ export class Operator {
     if (name === undefined || !this.synced) return;
     if (event === 'delete') {
       this.registry.remove(name);
+      this.drift.forget(name);
       this.options.metrics.forgetBaseline(name, MANAGED_TYPES.map((t) => t.kind));
       this.enqueueAllNamespaces();
       return;
     }
-    // Status writes change resourceVersion, not generation: only a spec change re-reconciles.
-    if (this.registry.upsert(object)) this.enqueueAllNamespaces();
+    // Status writes change resourceVersion, not generation: only a spec change (or a deletion
+    // starting) re-reconciles the namespaces.
+    if (this.registry.upsert(object)) {
+      this.enqueueAllNamespaces();
+      this.queue.add(BASELINE_KEY + name);
+    }
     this.statusWriter.schedule(name);
   }
 
@@ -217,16 +266,16 @@ export class Operator {
     const object = this.baselineInformer.get(name);
     if (object === undefined) return undefined;
     this.registry.upsert(object);
-    const valid = this.registry.getValid(name);
-    const invalid = this.registry.getInvalid(name);
+    const known = this.registry.get(name);
     const status = computeStatus({
       name,
       generation: object.metadata?.generation ?? 0,
-      mode: valid?.spec.mode,
-      invalidSpec: invalid?.error,
+      mode: known?.parsed.ok === true ? known.parsed.baseline.spec.mode : undefined,
+      invalidSpec: known?.parsed.ok === false ? known.parsed.error : undefined,
       results: this.results.forBaseline(name),
       previous: object.status,
-      now: new Date(this.options.clock?.now() ?? Date.now()),
+      drift: this.drift.peek(name)?.status() ?? object.status?.drift,
+      now: new Date(this.clock.now()),
     });
     return { status, current: object.status };
   }

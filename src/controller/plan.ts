@@ -1,6 +1,14 @@
-import { BASELINE_LABEL } from '../api/names.js';
+import { API_VERSION, BASELINE_LABEL, FIELD_MANAGER, KIND, POD_SECURITY_ANNOTATION } from '../api/names.js';
 import { deepEqual } from '../render/equality.js';
+import type { DesiredNamespaceLabels } from '../render/namespace.js';
+import { normalizeContent } from '../render/normalize.js';
 import type { DesiredObject } from '../render/objects.js';
+
+export interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: string;
+  time?: Date | string;
+}
 
 /** What a reconcile knows of a managed object that exists, read from the informer cache. */
 export interface ExistingObject {
@@ -10,52 +18,111 @@ export interface ExistingObject {
     name: string;
     namespace: string;
     labels?: Record<string, string>;
-    ownerReferences?: { uid: string; controller?: boolean }[];
+    ownerReferences?: { apiVersion?: string; kind?: string; uid: string; controller?: boolean }[];
+    managedFields?: ManagedFieldsEntry[];
   };
-  spec?: unknown;
+  /** The top-level fields besides metadata that the operator renders for this kind. */
+  content: Record<string, unknown>;
+}
+
+/** The Namespace fields the operator may own: its Pod Security labels and the marker annotation. */
+export interface ExistingNamespace {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
 }
 
 export type Action =
+  | { type: 'labels'; namespace: string; desired: DesiredNamespaceLabels }
   | { type: 'create'; object: DesiredObject }
   | { type: 'update'; object: DesiredObject; existing: ExistingObject }
-  | { type: 'delete'; apiVersion: string; kind: string; namespace: string; name: string };
+  | { type: 'delete'; apiVersion: string; kind: string; namespace: string; name: string; existing: ExistingObject };
 
 function key(kind: string, name: string): string {
   return `${kind}/${name}`;
 }
 
-/** True when the object is exactly what we render: our labels, our owner, and no spec change by anyone. */
-export function isInSync(existing: ExistingObject, desired: DesiredObject): boolean {
+/** True when the object is exactly what we render: our labels, our owner, and no change by anyone. */
+export function isInSync(existing: Pick<ExistingObject, 'metadata' | 'content' | 'kind'>, want: DesiredObject): boolean {
   const labels = existing.metadata.labels ?? {};
-  const labelsOk = Object.entries(desired.metadata.labels).every(([k, v]) => labels[k] === v);
+  const labelsOk = Object.entries(want.metadata.labels).every(([k, v]) => labels[k] === v);
   const owners = existing.metadata.ownerReferences ?? [];
-  const ownerOk = desired.metadata.ownerReferences.every((want) => owners.some((o) => o.uid === want.uid && o.controller === true));
-  return labelsOk && ownerOk && deepEqual(existing.spec, desired.spec);
+  const ownerOk = want.metadata.ownerReferences.every((w) => owners.some((o) => o.uid === w.uid && o.controller === true));
+  return labelsOk && ownerOk && deepEqual(normalizeContent(want.kind, pick(existing.content, want.content)), normalizeContent(want.kind, want.content));
 }
 
-/**
- * Decides the writes that bring one namespace to the desired objects. `existing` holds the objects in
- * the namespace that carry our managed-by label. Objects of a baseline listed in `frozenBaselines`
- * (present but with an invalid spec) are neither updated nor pruned, so a typo never removes protection.
- */
-export function planNamespace(
-  desired: readonly DesiredObject[],
-  existing: readonly ExistingObject[],
-  frozenBaselines: ReadonlySet<string> = new Set(),
-): Action[] {
+function pick(content: Record<string, unknown>, like: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(like).map((k) => [k, content[k]]));
+}
+
+/** The baseline an object belongs to by its controller ownerReference, if any. */
+export function ownerUid(existing: ExistingObject): string | undefined {
+  return existing.metadata.ownerReferences?.find((o) => o.controller === true && o.kind === KIND && o.apiVersion === API_VERSION)?.uid;
+}
+
+export function namespaceInSync(existing: ExistingNamespace, want: DesiredNamespaceLabels): boolean {
+  const marker = existing.annotations[POD_SECURITY_ANNOTATION];
+  const wantMarker = want.annotations[POD_SECURITY_ANNOTATION];
+  if (marker !== wantMarker) return false;
+  if (!Object.entries(want.labels).every(([k, v]) => existing.labels[k] === v)) return false;
+  // Labels we owned but no longer want must go: any pod-security label left while the marker says
+  // we own none, or a mode we set before and not now.
+  if (wantMarker === undefined) return true;
+  return Object.keys(existing.labels).every((k) => !k.startsWith('pod-security.kubernetes.io/') || k in want.labels);
+}
+
+export interface PlanInput {
+  namespace: string;
+  desired: readonly DesiredObject[];
+  desiredLabels: DesiredNamespaceLabels;
+  existing: readonly ExistingObject[];
+  existingNamespace: ExistingNamespace;
+  /**
+   * Baselines (by uid) whose objects must be left as they are: an invalid spec (a typo never removes
+   * protection) or a deletion with deletionPolicy Orphan in progress.
+   */
+  frozenOwners: ReadonlySet<string>;
+  /** Baseline names whose Pod Security labels must be left as they are, for the same reasons. */
+  frozenLabelOwners: ReadonlySet<string>;
+}
+
+/** Decides the writes that bring one namespace to the desired state. Pure. */
+export function planNamespace(input: PlanInput): Action[] {
+  const { namespace, desired, desiredLabels, existing, existingNamespace, frozenOwners, frozenLabelOwners } = input;
   const existingByKey = new Map(existing.map((e) => [key(e.kind, e.metadata.name), e]));
   const desiredKeys = new Set(desired.map((d) => key(d.kind, d.metadata.name)));
   const actions: Action[] = [];
+
+  const labelOwner = existingNamespace.annotations[POD_SECURITY_ANNOTATION];
+  const labelsFrozen = labelOwner !== undefined && frozenLabelOwners.has(labelOwner) && desiredLabels.annotations[POD_SECURITY_ANNOTATION] === undefined;
+  if (!labelsFrozen && !namespaceInSync(existingNamespace, desiredLabels)) actions.push({ type: 'labels', namespace, desired: desiredLabels });
+
   for (const object of desired) {
     const current = existingByKey.get(key(object.kind, object.metadata.name));
     if (current === undefined) actions.push({ type: 'create', object });
     else if (!isInSync(current, object)) actions.push({ type: 'update', object, existing: current });
   }
-  for (const e of existing) {
+  // Deletes run in reverse render order: a RoleBinding goes before its Role.
+  for (const e of [...existing].reverse()) {
     if (desiredKeys.has(key(e.kind, e.metadata.name))) continue;
-    const owner = e.metadata.labels?.[BASELINE_LABEL];
-    if (owner !== undefined && frozenBaselines.has(owner)) continue;
-    actions.push({ type: 'delete', apiVersion: e.apiVersion, kind: e.kind, namespace: e.metadata.namespace, name: e.metadata.name });
+    const owner = ownerUid(e);
+    if (owner !== undefined && frozenOwners.has(owner)) continue;
+    actions.push({ type: 'delete', apiVersion: e.apiVersion, kind: e.kind, namespace: e.metadata.namespace, name: e.metadata.name, existing: e });
   }
   return actions;
+}
+
+/** The baseline an existing object is labelled with. */
+export function baselineLabel(existing: ExistingObject): string | undefined {
+  return existing.metadata.labels?.[BASELINE_LABEL];
+}
+
+/**
+ * Who last changed an object, other than the operator: the most recent managedFields entry of another
+ * field manager. Kubernetes records the field manager (kubectl-edit, kubectl, a controller's name),
+ * not the user; the API keeps no record of who deleted an object.
+ */
+export function lastOtherManager(existing: ExistingObject | undefined): string | undefined {
+  const entries = (existing?.metadata.managedFields ?? []).filter((e) => e.manager !== undefined && e.manager !== FIELD_MANAGER);
+  const time = (e: ManagedFieldsEntry): number => (e.time === undefined ? 0 : new Date(e.time).getTime());
+  return entries.sort((a, b) => time(b) - time(a))[0]?.manager;
 }

@@ -1,21 +1,26 @@
 import type { Logger } from 'winston';
-import { BASELINE_LABEL } from '../api/names.js';
+import { BASELINE_LABEL, MANAGED_BY_LABEL, POD_SECURITY_ANNOTATION } from '../api/names.js';
+import type { DriftRecord } from '../api/status.js';
 import type { KubeClient } from '../kube/client.js';
 import { errorMessage, isTerminal } from '../kube/errors.js';
-import { apply, remove, replace } from '../kube/operations.js';
-import { resourceTypeOf } from '../kube/resources.js';
+import { apply, applyAs, mergePatch, remove, replace } from '../kube/operations.js';
+import { NAMESPACE, resourceTypeOf } from '../kube/resources.js';
 import { renderNamespace } from '../render/index.js';
-import type { DesiredObject } from '../render/objects.js';
-import { selectBaseline, type NamespaceFacts } from '../render/selection.js';
+import { renderNamespaceLabels, type DesiredNamespaceLabels } from '../render/namespace.js';
+import { toManifest, type DesiredObject } from '../render/objects.js';
+import { selectBaseline } from '../render/selection.js';
 import type { BaselineRegistry } from './baselines.js';
-import { isInSync, planNamespace, type Action, type ExistingObject } from './plan.js';
+import { isInSync, lastOtherManager, ownerUid, planNamespace, type Action, type ExistingNamespace, type ExistingObject } from './plan.js';
 import type { NamespaceResult, ResultStore } from './results.js';
 
 /** The namespace fields a reconcile reads from the cache. */
 export interface NamespaceObject {
-  metadata?: { name?: string; labels?: Record<string, string>; deletionTimestamp?: unknown };
+  metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string>; deletionTimestamp?: unknown };
   status?: { phase?: string };
 }
+
+/** The field manager that keeps Pod Security labels of an orphaned namespace once the operator lets go. */
+export const ORPHANED_FIELD_MANAGER = 'posture-orphaned';
 
 export interface ReconcilerDeps {
   client: KubeClient;
@@ -26,7 +31,11 @@ export interface ReconcilerDeps {
   /** Managed objects (our label) in one namespace, from the informer caches. */
   managedIn: (namespace: string) => readonly ExistingObject[];
   operatorNamespace: string | undefined;
-  onDrift?: (baseline: string, kind: string, repaired: boolean) => void;
+  now: () => Date;
+  /** Called when a namespace that was in sync drifted; repaired says whether it was put back. */
+  onDrift: (baseline: string, record: DriftRecord, repaired: boolean) => void;
+  /** Called after objects of an orphaning baseline were released, so its finalizer can be cleared. */
+  onReleased: (baseline: string) => void;
 }
 
 /**
@@ -41,78 +50,151 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
     deps.results.delete(name);
     return;
   }
-  const facts: NamespaceFacts = { name, labels: ns.metadata?.labels ?? {} };
-  const { winner, losers } = selectBaseline(deps.baselines.validBaselines(), facts, deps.operatorNamespace);
-  const desired = winner === undefined ? [] : renderNamespace(winner, name);
+  const labels = ns.metadata?.labels ?? {};
+  const annotations = ns.metadata?.annotations ?? {};
+  const { winner, losers } = selectBaseline(deps.baselines.selectable(), { name, labels }, deps.operatorNamespace);
   const existing = deps.managedIn(name);
-  const actions = planNamespace(desired, existing, deps.baselines.invalidNames());
-  const planned = countActions(actions);
+  const frozen = deps.baselines.frozen();
+  const actions = planNamespace({
+    namespace: name,
+    desired: winner === undefined ? [] : renderNamespace(winner, name),
+    desiredLabels: renderNamespaceLabels(winner),
+    existing,
+    existingNamespace: { labels, annotations },
+    frozenOwners: frozen.uids,
+    frozenLabelOwners: frozen.names,
+  });
   const result: NamespaceResult = {
     winner: winner?.name,
     generation: winner?.generation ?? 0,
     losers: losers.map((l) => l.name),
     inSync: actions.length === 0,
-    planned,
+    planned: countActions(actions),
   };
 
   const previous = deps.results.get(name);
-  const drifted =
-    actions.length > 0 && previous?.inSync === true && previous.winner === result.winner && previous.generation === result.generation;
-  if (drifted && result.winner !== undefined) {
-    for (const a of actions) deps.onDrift?.(result.winner, actionKind(a), false);
-  }
+  const drifted = actions.length > 0 && previous?.inSync === true && previous.winner === result.winner && previous.generation === result.generation;
+  const driftRecords = drifted && winner !== undefined ? actions.map((a) => driftRecord(a, name, deps.now())) : [];
+  for (const r of driftRecords) if (winner !== undefined) deps.onDrift(winner.name, r, false);
 
-  const enforce = winner?.spec.mode !== 'Audit';
-  if (!enforce || actions.length === 0) {
+  await releaseOrphans(deps, name, existing, { labels, annotations });
+
+  if (winner?.spec.mode === 'Audit' || actions.length === 0) {
     deps.results.set(name, result);
     return;
   }
-  try {
-    for (const action of actions) await act(deps.client, action);
-  } catch (err) {
-    if (!isTerminal(err)) throw err;
-    deps.log.error('cannot enforce namespace', { namespace: name, baseline: result.winner, error: errorMessage(err) });
-    deps.results.set(name, { ...result, error: errorMessage(err) });
+  const failure = await execute(deps.client, actions);
+  if (failure !== undefined) {
+    deps.log.error('cannot enforce namespace', { namespace: name, baseline: result.winner, error: failure });
+    deps.results.set(name, { ...result, error: failure });
     return;
   }
-  if (drifted && result.winner !== undefined) {
-    for (const a of actions) deps.onDrift?.(result.winner, actionKind(a), true);
-  }
+  for (const r of driftRecords) if (winner !== undefined) deps.onDrift(winner.name, r, true);
   deps.results.set(name, { ...result, inSync: true, planned: { create: 0, update: 0, delete: 0 } });
+}
+
+/**
+ * Sends the writes in order. A terminal failure (forbidden, invalid) skips the RoleBinding of a Role
+ * that failed and carries on with the rest; it is returned for the status. A retryable failure throws.
+ */
+async function execute(client: KubeClient, actions: readonly Action[]): Promise<string | undefined> {
+  const failedRoles = new Set<string>();
+  let failure: string | undefined;
+  for (const action of actions) {
+    if (bindsFailedRole(action, failedRoles)) continue;
+    try {
+      await act(client, action);
+    } catch (err) {
+      if (!isTerminal(err)) throw err;
+      failure ??= errorMessage(err);
+      if (action.type !== 'labels' && action.type !== 'delete' && action.object.kind === 'Role') failedRoles.add(action.object.metadata.name);
+    }
+  }
+  return failure;
+}
+
+function bindsFailedRole(action: Action, failedRoles: ReadonlySet<string>): boolean {
+  if (action.type !== 'create' && action.type !== 'update') return false;
+  if (action.object.kind !== 'RoleBinding') return false;
+  const roleRef = action.object.content.roleRef as { kind?: string; name?: string } | undefined;
+  return roleRef?.kind === 'Role' && roleRef.name !== undefined && failedRoles.has(roleRef.name);
 }
 
 async function act(client: KubeClient, action: Action): Promise<void> {
   switch (action.type) {
-    case 'create':
-    case 'update': {
-      const applied = await apply(client, action.object);
-      // Apply cannot remove fields another manager added; replace the object whole when some remain.
-      if (!isInSync({ ...applied, spec: (applied as { spec?: unknown }).spec }, action.object)) {
-        await replace(client, { ...action.object, metadata: { ...action.object.metadata, resourceVersion: applied.metadata.resourceVersion } });
-      }
+    case 'labels':
+      await applyNamespaceLabels(client, action.namespace, action.desired);
       return;
-    }
+    case 'create':
+    case 'update':
+      await applyObject(client, action.object);
+      return;
     case 'delete':
       await remove(client, resourceTypeOf(action.apiVersion, action.kind), action.name, action.namespace);
       return;
   }
 }
 
+async function applyObject(client: KubeClient, object: DesiredObject): Promise<void> {
+  const applied = (await apply(client, toManifest(object))) as unknown as Record<string, unknown> & { metadata: ExistingObject['metadata'] & { resourceVersion?: string } };
+  // Apply cannot remove fields another manager added; replace the object whole when some remain.
+  if (!isInSync({ kind: object.kind, metadata: applied.metadata, content: applied }, object)) {
+    await replace(client, { ...toManifest(object), metadata: { ...object.metadata, resourceVersion: applied.metadata.resourceVersion } });
+  }
+}
+
+/**
+ * Applies only the labels and marker annotation the operator owns on a Namespace. Applying an empty
+ * set releases them: server-side apply removes fields a manager stops declaring.
+ */
+async function applyNamespaceLabels(client: KubeClient, namespace: string, desired: DesiredNamespaceLabels): Promise<void> {
+  await apply(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: desired.labels, annotations: desired.annotations } });
+}
+
+/**
+ * deletionPolicy Orphan: objects of a baseline being deleted are handed over instead of pruned. Our
+ * labels and ownerReference come off (so neither the garbage collector nor the operator touches them
+ * again), and Pod Security labels pass to another field manager before the operator lets go of them.
+ */
+async function releaseOrphans(deps: ReconcilerDeps, namespace: string, existing: readonly ExistingObject[], ns: ExistingNamespace): Promise<void> {
+  const orphaning = deps.baselines.orphaning();
+  if (orphaning.length === 0) return;
+  const released = new Set<string>();
+  for (const baseline of orphaning) {
+    for (const object of existing.filter((e) => ownerUid(e) === baseline.uid)) {
+      await mergePatch(deps.client, resourceTypeOf(object.apiVersion, object.kind), object.metadata.name, namespace, {
+        metadata: { ownerReferences: null, labels: { [MANAGED_BY_LABEL]: null, [BASELINE_LABEL]: null } },
+      });
+      released.add(baseline.name);
+    }
+    if (ns.annotations[POD_SECURITY_ANNOTATION] === baseline.name) {
+      const keep = Object.fromEntries(Object.entries(ns.labels).filter(([k]) => k.startsWith('pod-security.kubernetes.io/')));
+      await applyAs(deps.client, { apiVersion: NAMESPACE.apiVersion, kind: NAMESPACE.kind, metadata: { name: namespace, labels: keep } }, ORPHANED_FIELD_MANAGER);
+      await applyNamespaceLabels(deps.client, namespace, { labels: {}, annotations: {} });
+      released.add(baseline.name);
+    }
+  }
+  for (const b of released) deps.onReleased(b);
+}
+
 function countActions(actions: readonly Action[]): NamespaceResult['planned'] {
   return {
     create: actions.filter((a) => a.type === 'create').length,
-    update: actions.filter((a) => a.type === 'update').length,
+    update: actions.filter((a) => a.type === 'update' || a.type === 'labels').length,
     delete: actions.filter((a) => a.type === 'delete').length,
   };
 }
 
-function actionKind(action: Action): string {
-  return action.type === 'delete' ? action.kind : action.object.kind;
+function driftRecord(action: Action, namespace: string, now: Date): DriftRecord {
+  const time = now.toISOString();
+  switch (action.type) {
+    case 'labels':
+      return { time, namespace, kind: 'Namespace', name: namespace, change: 'Modified', by: 'unknown' };
+    case 'create':
+      return { time, namespace, kind: action.object.kind, name: action.object.metadata.name, change: 'Deleted', by: 'unknown' };
+    case 'update':
+      return { time, namespace, kind: action.object.kind, name: action.object.metadata.name, change: 'Modified', by: lastOtherManager(action.existing) ?? 'unknown' };
+    case 'delete':
+      return { time, namespace, kind: action.kind, name: action.name, change: 'Modified', by: lastOtherManager(action.existing) ?? 'unknown' };
+  }
 }
-
-/** The baseline a managed object belongs to, from its label. */
-export function baselineOf(object: ExistingObject): string | undefined {
-  return object.metadata.labels?.[BASELINE_LABEL];
-}
-
-export type { DesiredObject };

@@ -1,5 +1,5 @@
 import type { Mode } from '../api/securitybaseline.js';
-import type { NamespaceCounts, PlannedChanges, SecurityBaselineStatus } from '../api/status.js';
+import type { Conflict, DriftStatus, NamespaceCounts, PlannedChanges, SecurityBaselineStatus } from '../api/status.js';
 import { ConditionType, Reason, withTransitions, type ConditionInput } from './conditions.js';
 import type { NamespaceResult } from './results.js';
 
@@ -11,7 +11,35 @@ export interface StatusInput {
   invalidSpec: string | undefined;
   results: readonly (readonly [string, NamespaceResult])[];
   previous: SecurityBaselineStatus | undefined;
+  drift: DriftStatus | undefined;
   now: Date;
+}
+
+const MAX_CONFLICTS = 10;
+const MAX_CONFLICT_EXAMPLES = 5;
+
+/** Other baselines that select the same namespaces, from this baseline's side: won or lost. Bounded. */
+export function conflictsOf(name: string, results: readonly (readonly [string, NamespaceResult])[]): Conflict[] {
+  const byOther = new Map<string, { won: boolean; namespaces: string[] }>();
+  const add = (other: string, won: boolean, ns: string): void => {
+    const key = `${other}/${String(won)}`;
+    let entry = byOther.get(key);
+    if (entry === undefined) byOther.set(key, (entry = { won, namespaces: [] }));
+    entry.namespaces.push(ns);
+  };
+  for (const [ns, r] of results) {
+    if (r.winner === name) for (const loser of r.losers) add(loser, true, ns);
+    else if (r.winner !== undefined && r.losers.includes(name)) add(r.winner, false, ns);
+  }
+  return [...byOther.entries()]
+    .map(([key, v]) => ({
+      baseline: key.slice(0, key.lastIndexOf('/')),
+      won: v.won,
+      namespaces: v.namespaces.length,
+      examples: [...v.namespaces].sort().slice(0, MAX_CONFLICT_EXAMPLES),
+    }))
+    .sort((a, b) => b.namespaces - a.namespaces || a.baseline.localeCompare(b.baseline))
+    .slice(0, MAX_CONFLICTS);
 }
 
 const MAX_NAMED_NAMESPACES = 5;
@@ -23,7 +51,7 @@ function exampleList(names: readonly string[]): string {
 
 /** The status of one baseline, from the per-namespace results. Pure; bounded in size whatever the namespace count. */
 export function computeStatus(input: StatusInput): SecurityBaselineStatus {
-  const { name, generation, mode, invalidSpec, results, previous, now } = input;
+  const { name, generation, mode, invalidSpec, results, previous, drift, now } = input;
   const won = results.filter(([, r]) => r.winner === name);
   const counts: NamespaceCounts = {
     selected: won.length,
@@ -87,6 +115,9 @@ export function computeStatus(input: StatusInput): SecurityBaselineStatus {
     conditions: withTransitions(conditions, previous?.conditions, generation, now),
     namespaces: counts,
   };
+  if (drift !== undefined) status.drift = drift;
+  const conflicts = conflictsOf(name, results);
+  if (conflicts.length > 0) status.conflicts = conflicts;
   if (mode === 'Audit') status.plannedChanges = planned;
   return status;
 }

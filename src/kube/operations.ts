@@ -8,7 +8,7 @@ import { collectionPath, objectPath, resourceTypeOf, type ResourceType } from '.
 export interface NamedObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; resourceVersion?: string };
+  metadata: { name: string; namespace?: string; resourceVersion?: string; finalizers?: string[]; labels?: Record<string, string> };
 }
 
 /** An object as the API server returns it, with its resourceVersion. */
@@ -86,5 +86,32 @@ export async function patchStatus(client: KubeClient, type: ResourceType, name: 
     query: { fieldManager: FIELD_MANAGER },
     body: { status },
     contentType: 'application/merge-patch+json',
+  });
+}
+
+/** A JSON merge patch of an object (null removes a field), sent as posture-operator. */
+export async function mergePatch(client: KubeClient, type: ResourceType, name: string, namespace: string | undefined, patch: unknown): Promise<void> {
+  await client.request({
+    verb: 'patch',
+    resource: type.plural,
+    method: 'PATCH',
+    path: objectPath(type, name, namespace),
+    query: { fieldManager: FIELD_MANAGER },
+    body: patch,
+    contentType: 'application/merge-patch+json',
+  });
+}
+
+/** Server-side apply under another field manager, to hand fields over before the operator lets go of them. */
+export async function applyAs(client: KubeClient, object: NamedObject & Record<string, unknown>, fieldManager: string): Promise<void> {
+  const type = resourceTypeOf(object.apiVersion, object.kind);
+  await client.request({
+    verb: 'patch',
+    resource: type.plural,
+    method: 'PATCH',
+    path: objectPath(type, object.metadata.name, object.metadata.namespace),
+    query: { fieldManager, force: 'true' },
+    body: object,
+    contentType: 'application/apply-patch+yaml',
   });
 }

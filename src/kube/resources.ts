@@ -6,13 +6,12 @@ export interface ResourceType {
   namespaced: boolean;
 }
 
+/** A kind the operator generates in namespaces, and the top-level fields it renders for it. */
+export interface ManagedType extends ResourceType {
+  contentKeys: readonly string[];
+}
+
 export const NAMESPACE: ResourceType = { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
-export const NETWORK_POLICY: ResourceType = {
-  apiVersion: 'networking.k8s.io/v1',
-  kind: 'NetworkPolicy',
-  plural: 'networkpolicies',
-  namespaced: true,
-};
 export const SECURITY_BASELINE: ResourceType = {
   apiVersion: 'posture.dev/v1alpha1',
   kind: 'SecurityBaseline',
@@ -21,11 +20,21 @@ export const SECURITY_BASELINE: ResourceType = {
 };
 export const EVENT: ResourceType = { apiVersion: 'events.k8s.io/v1', kind: 'Event', plural: 'events', namespaced: true };
 
+const RBAC = 'rbac.authorization.k8s.io/v1';
+
 /** The kinds the operator creates in namespaces, in the order it applies them. */
-export const MANAGED_TYPES: readonly ResourceType[] = [NETWORK_POLICY];
+export const MANAGED_TYPES: readonly ManagedType[] = [
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', plural: 'networkpolicies', namespaced: true, contentKeys: ['spec'] },
+  { apiVersion: 'v1', kind: 'ResourceQuota', plural: 'resourcequotas', namespaced: true, contentKeys: ['spec'] },
+  { apiVersion: 'v1', kind: 'LimitRange', plural: 'limitranges', namespaced: true, contentKeys: ['spec'] },
+  { apiVersion: RBAC, kind: 'Role', plural: 'roles', namespaced: true, contentKeys: ['rules'] },
+  { apiVersion: RBAC, kind: 'RoleBinding', plural: 'rolebindings', namespaced: true, contentKeys: ['roleRef', 'subjects'] },
+];
+
+const ALL: readonly ResourceType[] = [NAMESPACE, SECURITY_BASELINE, EVENT, ...MANAGED_TYPES];
 
 export function resourceTypeOf(apiVersion: string, kind: string): ResourceType {
-  const found = [NAMESPACE, NETWORK_POLICY, EVENT, SECURITY_BASELINE].find((t) => t.apiVersion === apiVersion && t.kind === kind);
+  const found = ALL.find((t) => t.apiVersion === apiVersion && t.kind === kind);
   if (found === undefined) throw new Error(`no resource type registered for ${apiVersion} ${kind}`);
   return found;
 }

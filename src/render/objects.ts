@@ -1,7 +1,10 @@
 import { API_VERSION, BASELINE_LABEL, KIND, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../api/names.js';
 import type { ValidBaseline } from './selection.js';
 
-/** A namespaced object as the operator renders it: plain data, ready for server-side apply. */
+/**
+ * A namespaced object as the operator renders it: plain data. `content` holds the top-level fields
+ * besides metadata (spec for most kinds, rules for a Role, roleRef and subjects for a RoleBinding).
+ */
 export interface DesiredObject {
   apiVersion: string;
   kind: string;
@@ -11,7 +14,7 @@ export interface DesiredObject {
     labels: Record<string, string>;
     ownerReferences: OwnerReference[];
   };
-  spec: Record<string, unknown>;
+  content: Record<string, unknown>;
 }
 
 export interface OwnerReference {
@@ -21,6 +24,11 @@ export interface OwnerReference {
   uid: string;
   controller: boolean;
   blockOwnerDeletion: boolean;
+}
+
+/** The object as sent with server-side apply. */
+export function toManifest(object: DesiredObject): Record<string, unknown> & { apiVersion: string; kind: string; metadata: DesiredObject['metadata'] } {
+  return { apiVersion: object.apiVersion, kind: object.kind, metadata: object.metadata, ...object.content };
 }
 
 export function managedLabels(baselineName: string): Record<string, string> {
@@ -36,6 +44,17 @@ export function ownerReference(baseline: ValidBaseline): OwnerReference {
   return { apiVersion: API_VERSION, kind: KIND, name: baseline.name, uid: baseline.uid, controller: true, blockOwnerDeletion: false };
 }
 
-export function objectMeta(baseline: ValidBaseline, namespace: string, name: string): DesiredObject['metadata'] {
-  return { name, namespace, labels: managedLabels(baseline.name), ownerReferences: [ownerReference(baseline)] };
+export function desired(
+  baseline: ValidBaseline,
+  namespace: string,
+  type: { apiVersion: string; kind: string },
+  name: string,
+  content: Record<string, unknown>,
+): DesiredObject {
+  return {
+    apiVersion: type.apiVersion,
+    kind: type.kind,
+    metadata: { name, namespace, labels: managedLabels(baseline.name), ownerReferences: [ownerReference(baseline)] },
+    content,
+  };
 }

@@ -9,7 +9,7 @@ import { admin, condition, type Admin } from './support/kube.js';
 import { startOperator, type RunningOperator } from './support/operator.js';
 import { eventually } from './support/wait.js';
 
-const POLICIES = ['posture-allow-dns', 'posture-default-deny'];
+const POLICIES = ['posture-allow-dns', 'posture-allow-same-namespace', 'posture-default-deny'];
 const WRITE_VERBS = ['create', 'update', 'patch', 'delete'];
 
 function suffix(): string {
@@ -101,7 +101,7 @@ describe('operator: first slice against a real control plane', function () {
     const s = suffix();
     await k.createNamespace(`drift-${s}`, { 'posture.dev/tier': `drift-${s}` });
     await k.applyBaseline(`drift-${s}`, { namespaceSelector: { matchLabels: { 'posture.dev/tier': `drift-${s}` } } });
-    await eventually('policies', async () => (await policyNames(k, `drift-${s}`)).length === 2, 30_000);
+    await eventually('policies', async () => (await policyNames(k, `drift-${s}`)).length === 3, 30_000);
 
     await k.net.deleteNamespacedNetworkPolicy({ name: 'posture-default-deny', namespace: `drift-${s}` });
     await eventually('the deleted policy to come back', async () => (await policyNames(k, `drift-${s}`)).includes('posture-default-deny'), 30_000);
@@ -126,7 +126,7 @@ describe('operator: first slice against a real control plane', function () {
     await k.createNamespace(ns, { 'posture.dev/tier': `move-${s}` });
     await k.net.createNamespacedNetworkPolicy({ namespace: ns, body: { metadata: { name: 'team-own' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } } });
     await k.applyBaseline(`move-${s}`, { namespaceSelector: { matchLabels: { 'posture.dev/tier': `move-${s}` } } });
-    await eventually('policies', async () => (await policyNames(k, ns)).length === 2, 30_000);
+    await eventually('policies', async () => (await policyNames(k, ns)).length === 3, 30_000);
 
     await k.labelNamespace(ns, { 'posture.dev/tier': null });
     await eventually('our policies to be pruned', async () => (await policyNames(k, ns)).length === 0, 30_000);
@@ -141,7 +141,7 @@ describe('operator: first slice against a real control plane', function () {
     await k.applyBaseline(`audit-${s}`, { mode: 'Audit', namespaceSelector: { matchLabels: { 'posture.dev/tier': `audit-${s}` } } });
     await eventually('status to report planned changes', async () => {
       const b = await k.getBaseline(`audit-${s}`);
-      return b.status?.plannedChanges?.create === 2 && b.status.observedGeneration === b.metadata.generation;
+      return b.status?.plannedChanges?.create === 3 && b.status.observedGeneration === b.metadata.generation;
     });
     const b = await k.getBaseline(`audit-${s}`);
     assert.deepEqual(b.status?.namespaces, { selected: 1, enforced: 0, conflicted: 0 });

@@ -10,10 +10,11 @@ describe('spec parsing', () => {
     assert.ok(r.ok);
     assert.deepEqual(r.spec, {
       mode: 'Enforce',
+      deletionPolicy: 'Delete',
       priority: 100,
       namespaceSelector: {},
       excludeNamespaces: [],
-      networkPolicy: { defaultDeny: ['Ingress', 'Egress'], allowDNS: true },
+      networkPolicy: { defaultDeny: ['Ingress', 'Egress'], allowDNS: true, allowSameNamespace: true, allowIngressFrom: [] },
     });
   });
 

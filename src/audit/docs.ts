@@ -1,0 +1,41 @@
+/** docs/checks.md is generated from the catalog by catalogMarkdown(); a unit test keeps them equal. */
+import { CATALOG } from './catalog.js';
+import type { CheckDefinition } from './check.js';
+import { EXEMPTION_EXPIRED } from './exemptions.js';
+
+const CATEGORY_ORDER = ['Namespace', 'Workload', 'Image', 'RBAC', 'Secrets', 'Network', 'Cluster'];
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+function row(c: CheckDefinition): string {
+  const equivalents = c.equivalents.length === 0 ? 'none' : c.equivalents.join(', ');
+  return `| ${c.id} | ${cell(c.title)} | ${c.severity} | ${cell(equivalents)} | ${cell(c.fix)} | ${cell(c.seedItem)} |`;
+}
+
+/** The checks table in Markdown, one section per category, in catalog order. */
+export function catalogMarkdown(): string {
+  const lines = [
+    '# Audit checks',
+    '',
+    '<!-- Generated from src/audit/catalog.ts by catalogMarkdown() in src/audit/docs.ts; do not edit. -->',
+    '',
+    `${CATALOG.length} checks. Equivalents: P: = Polaris, KS: = kube-score, C- = Kubescape, CIS = CIS Kubernetes Benchmark, KSV- = Trivy, PSS-B / PSS-R = Pod Security Standards baseline / restricted.`,
+    'Fix: Auto = the operator fixes it; Opt-in = automatic when enabled; Report = reported only; PSA = enforced by Pod Security Admission labels.',
+  ];
+  for (const category of CATEGORY_ORDER) {
+    const checks = CATALOG.filter((c) => c.category === category);
+    if (checks.length === 0) continue;
+    lines.push('', `## ${category}`, '', '| id | title | severity | equivalents | fix | seed item |', '|---|---|---|---|---|---|');
+    lines.push(...checks.map(row));
+  }
+  lines.push(
+    '',
+    '## Exemptions',
+    '',
+    `An exemption turns a failing finding into \`skip\` with its reason: \`spec.audit.exemptions\`, the annotation \`posture.dev/exempt: "<id>,..."\` (with \`posture.dev/exempt-reason\`), and, for checks with a Polaris or kube-score equivalent, \`polaris.fairwinds.com/<check>-exempt: "true"\` and \`kube-score/ignore: "<check>,..."\`. An expired spec exemption no longer applies and is reported as \`${EXEMPTION_EXPIRED}\` (severity low).`,
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,28 @@
+/** Running the catalog: each check isolated, so one failing check reports `error` and the rest still run. */
+import { CLUSTER_CHECKS, NAMESPACE_CHECKS } from './catalog.js';
+import type { CheckMeta } from './check.js';
+import { finding } from './check.js';
+import type { AuditInput, ClusterAuditInput, Finding, ResourceRef } from './types.js';
+
+function guarded(meta: CheckMeta, resource: ResourceRef, run: () => Finding[]): Finding[] {
+  try {
+    return run();
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return [finding(meta, resource, 'error', `the check failed: ${reason}`)];
+  }
+}
+
+/** All namespace-scoped checks on one namespace, in catalog order, minus config.disabledChecks. */
+export function evaluateNamespace(input: AuditInput): Finding[] {
+  const disabled = new Set(input.config.disabledChecks ?? []);
+  const resource = { kind: 'Namespace', namespace: '', name: input.namespace.name };
+  return NAMESPACE_CHECKS.filter((c) => !disabled.has(c.id)).flatMap((c) => guarded(c, resource, () => c.evaluate(input)));
+}
+
+/** The cluster-level checks (CL-001). */
+export function evaluateCluster(input: ClusterAuditInput, disabledChecks: readonly string[] = []): Finding[] {
+  const disabled = new Set(disabledChecks);
+  const resource = { kind: 'Cluster', namespace: '', name: 'kubernetes' };
+  return CLUSTER_CHECKS.filter((c) => !disabled.has(c.id)).flatMap((c) => guarded(c, resource, () => c.evaluate(input)));
+}

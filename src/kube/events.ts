@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'winston';
+import type { KubeClient } from './client.js';
+import { errorMessage } from './errors.js';
+import { collectionPath, EVENT } from './resources.js';
+
+export interface EventTarget {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+/** Events about a cluster-scoped object live in the default namespace, where kubectl describe finds them. */
+const CLUSTER_EVENTS_NAMESPACE = 'default';
+const REPEAT_WINDOW_MS = 10 * 60_000;
+const MAX_REMEMBERED = 2048;
+
+/**
+ * Records Kubernetes Events (events.k8s.io/v1). The same event for the same object is sent at most
+ * once per ten minutes, so a flapping namespace cannot flood the API server. Sending is best effort:
+ * a failed event is logged, never retried, and never fails a reconcile.
+ */
+export class EventRecorder {
+  private readonly sent = new Map<string, number>();
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly log: Logger,
+    private readonly instance: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  record(target: EventTarget, type: EventType, reason: string, action: string, note: string): void {
+    const dedupeKey = `${target.uid}/${reason}/${note}`;
+    const at = this.now();
+    const last = this.sent.get(dedupeKey);
+    if (last !== undefined && at - last < REPEAT_WINDOW_MS) return;
+    this.sent.delete(dedupeKey);
+    this.sent.set(dedupeKey, at);
+    if (this.sent.size > MAX_REMEMBERED) {
+      const oldest = this.sent.keys().next().value;
+      if (oldest !== undefined) this.sent.delete(oldest);
+    }
+    const body = {
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { name: `${target.name}.${randomBytes(8).toString('hex')}`, namespace: CLUSTER_EVENTS_NAMESPACE },
+      eventTime: microTime(new Date(at)),
+      reportingController: 'posture.dev/posture-operator',
+      reportingInstance: this.instance,
+      action,
+      reason,
+      type,
+      note: note.slice(0, 1024),
+      regarding: { apiVersion: target.apiVersion, kind: target.kind, name: target.name, uid: target.uid },
+    };
+    this.client
+      .request({ verb: 'create', resource: 'events', method: 'POST', path: collectionPath(EVENT, CLUSTER_EVENTS_NAMESPACE), body })
+      .catch((err: unknown) => {
+        this.log.warn('event not recorded', { reason, target: target.name, error: errorMessage(err) });
+      });
+  }
+}
+
+/** metav1.MicroTime: RFC 3339 with microseconds. */
+function microTime(d: Date): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
