@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Makes sure the system tools the test suite runs are present: Go (builds the control plane),
-# openssl (its PKI) and dumb-init (the image's PID 1, exercised by the image test). Installs missing
-# Debian packages when it can (root with apt-get); otherwise names the command to run.
+# openssl (its PKI), dumb-init (the image's PID 1, exercised by the image test), promtool (alert rule
+# tests), lua5.1 (the Argo CD health check) and kubectl (renders config/ with kustomize). Installs
+# missing Debian packages when it can (root with apt-get); otherwise names the command to run.
 set -euo pipefail
-declare -A package_for=([openssl]=openssl [dumb-init]=dumb-init)
+declare -A package_for=([openssl]=openssl [dumb-init]=dumb-init [promtool]=prometheus [lua5.1]=lua5.1 [kubectl]=kubectl)
 missing=()
 for tool in "${!package_for[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${package_for[$tool]}")
