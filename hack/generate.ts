@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { securityBaselineCrd } from '../src/api/crd.js';
+import { apiMarkdown } from '../src/api/docs.js';
 
 // crds/ is the published file; config/crd/bases/ holds the same bytes because kustomize only reads
 // files below its own directory.
@@ -16,9 +17,12 @@ export function renderCrdYaml(): string {
 }
 
 async function main(): Promise<void> {
-  const text = renderCrdYaml();
+  const outputs: [string, string][] = [
+    ...targets.map((t): [string, string] => [t, renderCrdYaml()]),
+    [fileURLToPath(new URL('../docs/api.md', import.meta.url)), apiMarkdown()],
+  ];
   const check = process.argv.includes('--check');
-  for (const target of targets) {
+  for (const [target, text] of outputs) {
     if (check) {
       const current = await readFile(target, 'utf8').catch(() => '');
       if (current !== text) {

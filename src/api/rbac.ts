@@ -47,7 +47,7 @@ export const policyRuleSchema = z
 export const subjectSchema = z
   .object({
     kind: z.enum(['Group', 'User', 'ServiceAccount']).describe('Group (from the identity provider), User or ServiceAccount.'),
-    name: z.string().min(1).max(253),
+    name: z.string().min(1).max(253).describe('The group or user name as the identity provider sends it, or the ServiceAccount name.'),
     namespace: z.string().min(1).max(63).regex(dnsLabel).optional().describe('Required for ServiceAccount subjects.'),
   })
   .strict()
@@ -73,8 +73,8 @@ export const roleSpecSchema = z
       .max(55)
       .regex(dnsLabel, 'must be a DNS label: lowercase letters, digits and -')
       .describe('The Role and RoleBinding are named posture-<name>.'),
-    rules: z.array(policyRuleSchema).min(1).max(32),
-    subjects: z.array(subjectSchema).min(1).max(32),
+    rules: z.array(policyRuleSchema).min(1).max(32).describe('What the Role grants. The operator can only grant what its own ClusterRole holds.'),
+    subjects: z.array(subjectSchema).min(1).max(32).describe('Who the RoleBinding binds the Role to.'),
   })
   .strict();
 
@@ -86,7 +86,7 @@ export const clusterRoleBindingSpecSchema = z
       .max(55)
       .regex(/^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?$/, 'must be a ClusterRole name')
       .describe('An existing ClusterRole the operator may bind (its ClusterRole grants bind on it by name). Bound by a RoleBinding posture-<clusterRole>.'),
-    subjects: z.array(subjectSchema).min(1).max(32),
+    subjects: z.array(subjectSchema).min(1).max(32).describe('Who the RoleBinding binds the ClusterRole to, in each namespace.'),
   })
   .strict();
 

@@ -5,11 +5,11 @@ import { z } from 'zod';
 export const conditionSchema = z
   .object({
     type: z.string().max(316).describe('Ready, Reconciling or Stalled.'),
-    status: z.enum(['True', 'False', 'Unknown']),
-    observedGeneration: z.int().min(0).optional(),
+    status: z.enum(['True', 'False', 'Unknown']).describe('True, False or Unknown.'),
+    observedGeneration: z.int().min(0).optional().describe('The generation this condition describes.'),
     lastTransitionTime: z.string().describe('RFC 3339 time of the last change of status.'),
     reason: z.string().max(1024).describe('A CamelCase reason, e.g. Enforced, InvalidSpec.'),
-    message: z.string().max(32768),
+    message: z.string().max(32768).describe('What a person needs to know, naming the field or namespaces involved.'),
   })
   .strict();
 
@@ -33,10 +33,10 @@ export const plannedChangesSchema = z
 export const driftRecordSchema = z
   .object({
     time: z.string().describe('When the operator saw the change.'),
-    namespace: z.string().max(63),
-    kind: z.string().max(63),
-    name: z.string().max(253),
-    change: z.enum(['Modified', 'Deleted']),
+    namespace: z.string().max(63).describe('Where the object lives.'),
+    kind: z.string().max(63).describe('The kind of the changed object (Namespace for its Pod Security labels).'),
+    name: z.string().max(253).describe('The changed object.'),
+    change: z.enum(['Modified', 'Deleted']).describe('Modified or Deleted.'),
     by: z.string().max(128).describe('The field manager that changed it (kubectl-edit, kubectl, ...), or unknown: the API does not record who deletes an object.'),
   })
   .strict();
@@ -45,7 +45,7 @@ export const driftStatusSchema = z
   .object({
     detected: z.int().min(0).describe('Managed objects found changed or deleted by someone else since the baseline was created.'),
     repaired: z.int().min(0).describe('Of those, how many the operator put back.'),
-    lastDetected: z.string().optional(),
+    lastDetected: z.string().optional().describe('When the last drift was seen.'),
     recent: z.array(driftRecordSchema).max(10).describe('The last 10 drift records, newest first.'),
   })
   .strict();
@@ -54,8 +54,8 @@ export const conflictSchema = z
   .object({
     baseline: z.string().max(253).describe('The other baseline that selects the same namespaces.'),
     won: z.boolean().describe('True when this baseline wins those namespaces, false when it loses them.'),
-    namespaces: z.int().min(0),
-    examples: z.array(z.string().max(63)).max(5),
+    namespaces: z.int().min(0).describe('How many namespaces both baselines select.'),
+    examples: z.array(z.string().max(63)).max(5).describe('Up to 5 of those namespaces.'),
   })
   .strict();
 
@@ -66,9 +66,10 @@ export const securityBaselineStatusSchema = z
       .array(conditionSchema)
       .max(8)
       .optional()
+      .describe('Ready, Reconciling and Stalled, as kstatus and Argo CD read them.')
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
-    namespaces: namespaceCountsSchema.optional(),
-    drift: driftStatusSchema.optional(),
+    namespaces: namespaceCountsSchema.optional().describe('How many namespaces the baseline selects, enforces and loses to another baseline.'),
+    drift: driftStatusSchema.optional().describe('Changes made to managed objects by anyone but the operator.'),
     conflicts: z.array(conflictSchema).max(10).optional().describe('Other baselines that select the same namespaces (at most 10).'),
     plannedChanges: plannedChangesSchema
       .optional()

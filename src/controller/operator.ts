@@ -52,6 +52,8 @@ export class Operator {
   private readonly namespaceInformer: Informer<NamespaceObject & KubernetesObject>;
   private readonly managedInformers: { type: ManagedType; informer: Informer<Cached> }[];
   private readonly workers: Promise<void>[] = [];
+  /** Per baseline, the namespaces not yet reconciled since its spec last changed. */
+  private readonly firstPass = new Map<string, Set<string>>();
   private synced = false;
   private stopping = false;
 
@@ -113,7 +115,9 @@ export class Operator {
     for (const b of this.baselineInformer.list()) {
       this.registry.upsert(b);
       const name = b.metadata?.name;
-      if (name !== undefined) this.queue.add(BASELINE_KEY + name);
+      if (name === undefined) continue;
+      this.queue.add(BASELINE_KEY + name);
+      this.startFirstPass(name);
     }
     this.synced = true;
     log.info('caches synced', { baselines: this.baselineInformer.list().length, namespaces: this.namespaceInformer.list().length });
@@ -143,7 +147,10 @@ export class Operator {
       const end = metrics.reconcileDuration.startTimer();
       try {
         if (key.startsWith(BASELINE_KEY)) await this.reconcileBaseline(key.slice(BASELINE_KEY.length));
-        else await reconcileNamespace(this.reconcilerDeps(), key);
+        else {
+          await reconcileNamespace(this.reconcilerDeps(), key);
+          this.evaluated(key);
+        }
         this.queue.forget(key);
         metrics.reconciles.inc({ result: 'success' });
       } catch (err) {
@@ -155,6 +162,22 @@ export class Operator {
       } finally {
         end();
         this.queue.done(key);
+      }
+    }
+  }
+
+  private startFirstPass(baseline: string): void {
+    const names = this.namespaceInformer.list().flatMap((ns) => (ns.metadata?.name === undefined ? [] : [ns.metadata.name]));
+    this.firstPass.set(baseline, new Set(names));
+  }
+
+  /** A namespace was reconciled: it no longer holds back any baseline's first pass. */
+  private evaluated(namespace: string): void {
+    for (const [baseline, pending] of this.firstPass) {
+      if (!pending.delete(namespace)) continue;
+      if (pending.size === 0) {
+        this.firstPass.delete(baseline);
+        this.statusWriter.schedule(baseline);
       }
     }
   }
@@ -238,6 +261,7 @@ export class Operator {
     if (event === 'delete') {
       this.registry.remove(name);
       this.drift.forget(name);
+      this.firstPass.delete(name);
       this.options.metrics.forgetBaseline(name, MANAGED_TYPES.map((t) => t.kind));
       this.enqueueAllNamespaces();
       return;
@@ -245,6 +269,7 @@ export class Operator {
     // Status writes change resourceVersion, not generation: only a spec change (or a deletion
     // starting) re-reconciles the namespaces.
     if (this.registry.upsert(object)) {
+      this.startFirstPass(name);
       this.enqueueAllNamespaces();
       this.queue.add(BASELINE_KEY + name);
     }
@@ -275,6 +300,7 @@ export class Operator {
       results: this.results.forBaseline(name),
       previous: object.status,
       drift: this.drift.peek(name)?.status() ?? object.status?.drift,
+      pendingNamespaces: this.firstPass.get(name)?.size ?? 0,
       now: new Date(this.clock.now()),
     });
     return { status, current: object.status };

@@ -12,6 +12,8 @@ export interface StatusInput {
   results: readonly (readonly [string, NamespaceResult])[];
   previous: SecurityBaselineStatus | undefined;
   drift: DriftStatus | undefined;
+  /** Namespaces not yet evaluated against this generation; the counts are partial until it is 0. */
+  pendingNamespaces: number;
   now: Date;
 }
 
@@ -51,7 +53,7 @@ function exampleList(names: readonly string[]): string {
 
 /** The status of one baseline, from the per-namespace results. Pure; bounded in size whatever the namespace count. */
 export function computeStatus(input: StatusInput): SecurityBaselineStatus {
-  const { name, generation, mode, invalidSpec, results, previous, drift, now } = input;
+  const { name, generation, mode, invalidSpec, results, previous, drift, pendingNamespaces, now } = input;
   const won = results.filter(([, r]) => r.winner === name);
   const counts: NamespaceCounts = {
     selected: won.length,
@@ -73,6 +75,13 @@ export function computeStatus(input: StatusInput): SecurityBaselineStatus {
       { type: ConditionType.Ready, status: 'False', reason: Reason.InvalidSpec, message: invalidSpec },
       { type: ConditionType.Reconciling, status: 'False', reason: Reason.InvalidSpec, message: 'Waiting for a valid spec.' },
       { type: ConditionType.Stalled, status: 'True', reason: Reason.InvalidSpec, message: invalidSpec },
+    ];
+  } else if (pendingNamespaces > 0) {
+    const message = `Evaluating namespaces against generation ${generation}: ${pendingNamespaces} to go.`;
+    conditions = [
+      { type: ConditionType.Ready, status: 'False', reason: Reason.Progressing, message },
+      { type: ConditionType.Reconciling, status: 'True', reason: Reason.Progressing, message },
+      { type: ConditionType.Stalled, status: 'False', reason: Reason.Progressing, message: '' },
     ];
   } else if (failed.length > 0) {
     const first = failed[0]?.[1].error ?? '';

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parseSpec } from '../../src/api/parse.js';
 import { renderCrdYaml } from '../../hack/generate.js';
 import { parseConfig } from '../../src/config.js';
+import { apiMarkdown } from '../../src/api/docs.js';
 
 describe('spec parsing', () => {
   it('applies defaults', () => {
@@ -42,6 +43,17 @@ describe('generated CRD', () => {
     const want = renderCrdYaml();
     assert.equal(await readFile('crds/posture.dev_securitybaselines.yaml', 'utf8'), want);
     assert.equal(await readFile('config/crd/bases/posture.dev_securitybaselines.yaml', 'utf8'), want);
+  });
+
+  it('docs/api.md matches the zod schema (run npm run generate)', async () => {
+    assert.equal(await readFile('docs/api.md', 'utf8'), apiMarkdown());
+  });
+
+  it('describes every field, so kubectl explain answers', () => {
+    const rows = apiMarkdown().split('\n').filter((l) => /^\| `(spec|status)\./.test(l));
+    assert.ok(rows.length > 60, `only ${rows.length} rows`);
+    const undescribed = rows.filter((r) => (r.split(' | ')[3] ?? '').replace('(required)', '').replace(/\|$/, '').trim() === '');
+    assert.deepEqual(undescribed, []);
   });
 
   it('has no additionalProperties: false, which structural schemas forbid', () => {

@@ -14,7 +14,7 @@ function condition(status: ReturnType<typeof computeStatus>, type: string): { st
 
 describe('baseline status', () => {
   it('is Ready with counts when every selected namespace is enforced', () => {
-    const s = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok], ['y', ok]], previous: undefined, drift: undefined, now });
+    const s = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok], ['y', ok]], previous: undefined, drift: undefined, pendingNamespaces: 0, now });
     assert.equal(s.observedGeneration, 2);
     assert.deepEqual(s.namespaces, { selected: 2, enforced: 2, conflicted: 0 });
     assert.equal(condition(s, 'Ready')?.status, 'True');
@@ -24,14 +24,21 @@ describe('baseline status', () => {
   });
 
   it('is Reconciling, not Ready, while namespaces are pending', () => {
-    const s = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok], ['y', pending]], previous: undefined, drift: undefined, now });
+    const s = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok], ['y', pending]], previous: undefined, drift: undefined, pendingNamespaces: 0, now });
     assert.equal(condition(s, 'Ready')?.status, 'False');
     assert.equal(condition(s, 'Reconciling')?.status, 'True');
     assert.match(condition(s, 'Ready')?.message ?? '', /1 of 2 .* y/);
   });
 
+  it('is Reconciling until every namespace was evaluated against the generation', () => {
+    const s = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [], previous: undefined, drift: undefined, pendingNamespaces: 3, now });
+    assert.equal(condition(s, 'Ready')?.status, 'False');
+    assert.equal(condition(s, 'Reconciling')?.status, 'True');
+    assert.match(condition(s, 'Reconciling')?.message ?? '', /3 to go/);
+  });
+
   it('names the invalid field and stalls', () => {
-    const s = computeStatus({ name: 'b', generation: 4, mode: undefined, invalidSpec: 'spec.mode: bad', results: [], previous: undefined, drift: undefined, now });
+    const s = computeStatus({ name: 'b', generation: 4, mode: undefined, invalidSpec: 'spec.mode: bad', results: [], previous: undefined, drift: undefined, pendingNamespaces: 0, now });
     assert.equal(condition(s, 'Ready')?.reason, 'InvalidSpec');
     assert.equal(condition(s, 'Ready')?.message, 'spec.mode: bad');
     assert.equal(condition(s, 'Stalled')?.status, 'True');
@@ -39,20 +46,20 @@ describe('baseline status', () => {
 
   it('counts conflicts for the loser', () => {
     const lost: NamespaceResult = { ...ok, winner: 'a', losers: ['b'] };
-    const s = computeStatus({ name: 'b', generation: 1, mode: 'Enforce', invalidSpec: undefined, results: [['x', lost]], previous: undefined, drift: undefined, now });
+    const s = computeStatus({ name: 'b', generation: 1, mode: 'Enforce', invalidSpec: undefined, results: [['x', lost]], previous: undefined, drift: undefined, pendingNamespaces: 0, now });
     assert.deepEqual(s.namespaces, { selected: 0, enforced: 0, conflicted: 1 });
   });
 
   it('reports what Enforce would write in Audit mode', () => {
-    const s = computeStatus({ name: 'b', generation: 1, mode: 'Audit', invalidSpec: undefined, results: [['x', pending], ['y', ok]], previous: undefined, drift: undefined, now });
+    const s = computeStatus({ name: 'b', generation: 1, mode: 'Audit', invalidSpec: undefined, results: [['x', pending], ['y', ok]], previous: undefined, drift: undefined, pendingNamespaces: 0, now });
     assert.deepEqual(s.plannedChanges, { namespaces: 1, create: 2, update: 0, delete: 0 });
     assert.equal(condition(s, 'Ready')?.reason, 'Audited');
     assert.match(condition(s, 'Ready')?.message ?? '', /would write into 1 of 2/);
   });
 
   it('keeps lastTransitionTime while a condition holds, so an unchanged status is equal', () => {
-    const first = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok]], previous: undefined, drift: undefined, now });
-    const later = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok]], previous: first, drift: undefined, now: new Date('2026-11-27T00:00:00Z') });
+    const first = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok]], previous: undefined, drift: undefined, pendingNamespaces: 0, now });
+    const later = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok]], previous: first, drift: undefined, pendingNamespaces: 0, now: new Date('2026-11-27T00:00:00Z') });
     assert.deepEqual(later, first);
   });
 
