@@ -55,6 +55,7 @@ export class Operator {
   /** Per baseline, the namespaces not yet reconciled since its spec last changed. */
   private readonly firstPass = new Map<string, Set<string>>();
   private synced = false;
+  private leading = false;
   private stopping = false;
 
   constructor(private readonly options: OperatorOptions) {
@@ -69,7 +70,7 @@ export class Operator {
     this.statusWriter = new StatusWriter({
       clock,
       log,
-      compute: (name) => this.computeStatus(name),
+      compute: (name) => (this.leading ? this.computeStatus(name) : undefined),
       write: (name, patch) => patchStatus(client, SECURITY_BASELINE, name, patch),
       onWritten: (name, status) => {
         metrics.lastReconcile.set({ baseline: name }, clock.now() / 1000);
@@ -108,21 +109,34 @@ export class Operator {
     }
   }
 
-  /** Starts the caches, waits until they are synced, then starts the workers. */
-  async start(): Promise<void> {
-    const { log, concurrency } = this.options;
+  /** Starts the caches and waits until they are synced. Standby replicas stop here, warm. */
+  async startCaches(): Promise<void> {
+    const { log } = this.options;
     await Promise.all([this.baselineInformer.start(), this.namespaceInformer.start(), ...this.managedInformers.map(({ informer: i }) => i.start())]);
+    for (const b of this.baselineInformer.list()) this.registry.upsert(b);
+    this.synced = true;
+    log.info('caches synced', { baselines: this.baselineInformer.list().length, namespaces: this.namespaceInformer.list().length });
+  }
+
+  /** Starts reconciling: only the leader calls this, so only the leader writes. */
+  startWorkers(): void {
+    if (!this.synced) throw new Error('startWorkers before startCaches');
+    if (this.workers.length > 0) return;
+    this.leading = true;
     for (const b of this.baselineInformer.list()) {
-      this.registry.upsert(b);
       const name = b.metadata?.name;
       if (name === undefined) continue;
       this.queue.add(BASELINE_KEY + name);
       this.startFirstPass(name);
     }
-    this.synced = true;
-    log.info('caches synced', { baselines: this.baselineInformer.list().length, namespaces: this.namespaceInformer.list().length });
     this.enqueueAllNamespaces();
-    for (let i = 0; i < concurrency; i++) this.workers.push(this.runWorker());
+    for (let i = 0; i < this.options.concurrency; i++) this.workers.push(this.runWorker());
+  }
+
+  /** Caches, then workers: for a single replica without leader election. */
+  async start(): Promise<void> {
+    await this.startCaches();
+    this.startWorkers();
   }
 
   get isSynced(): boolean {
@@ -258,6 +272,12 @@ export class Operator {
   private onBaselineEvent(event: 'add' | 'update' | 'delete', object: SecurityBaselineObject): void {
     const name = object.metadata?.name;
     if (name === undefined || !this.synced) return;
+    if (!this.leading) {
+      // A standby keeps its registry warm and does nothing else.
+      if (event === 'delete') this.registry.remove(name);
+      else this.registry.upsert(object);
+      return;
+    }
     if (event === 'delete') {
       this.registry.remove(name);
       this.drift.forget(name);
