@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditSpecSchema } from './audit.js';
 import { labelSelectorSchema } from './labelselector.js';
 import { rbacSpecSchema } from './rbac.js';
 import { limitRangeIssues, limitRangeSpecSchema, resourceQuotaSpecSchema } from './resources.js';
@@ -85,6 +86,7 @@ export const securityBaselineSpecSchema = z
     limitRange: limitRangeSpecSchema.optional().describe('The LimitRange posture-limits (type Container). Absent writes none.'),
     podSecurity: podSecuritySpecSchema.optional().describe('Pod Security Admission labels set on every selected namespace. Only the labels set here are owned; absent sets none.'),
     rbac: rbacSpecSchema.optional().describe('Least-privilege Roles and RoleBindings for identity-provider groups.'),
+    audit: auditSpecSchema.prefault({}).describe('The audit of everything in the selected namespaces against docs/checks.md. It runs in both modes.'),
   })
   .strict()
   .superRefine((spec, ctx) => {

@@ -18,6 +18,7 @@ export const namespaceCountsSchema = z
     selected: z.int().min(0).describe('Namespaces this baseline selects and wins.'),
     enforced: z.int().min(0).describe('Selected namespaces whose generated objects all match the spec.'),
     conflicted: z.int().min(0).describe('Namespaces this baseline selects but loses to another baseline.'),
+    compliant: z.int().min(0).optional().describe('Selected namespaces with no failing check.'),
   })
   .strict();
 
@@ -59,6 +60,26 @@ export const conflictSchema = z
   })
   .strict();
 
+export const summarySchema = z
+  .object({
+    pass: z.int().min(0).describe('Check results that passed, over every selected namespace.'),
+    fail: z.int().min(0).describe('Check results that failed.'),
+    warn: z.int().min(0).describe('Check results that warn.'),
+    error: z.int().min(0).describe('Checks that could not be evaluated.'),
+    skip: z.int().min(0).describe('Check results skipped: exempted or not applicable.'),
+  })
+  .strict();
+
+export const findingSchema = z
+  .object({
+    check: z.string().max(32).describe('The check id, e.g. WL-002 (docs/checks.md).'),
+    title: z.string().max(128).describe('What the check asks for.'),
+    severity: z.enum(['critical', 'high', 'medium', 'low', 'info']).describe('The check\'s severity.'),
+    namespaces: z.int().min(0).describe('How many selected namespaces fail it.'),
+    examples: z.array(z.string().max(63)).max(3).describe('Up to 3 of those namespaces.'),
+  })
+  .strict();
+
 export const securityBaselineStatusSchema = z
   .object({
     observedGeneration: z.int().min(0).optional().describe('The generation the status describes.'),
@@ -69,6 +90,9 @@ export const securityBaselineStatusSchema = z
       .describe('Ready, Reconciling and Stalled, as kstatus and Argo CD read them.')
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
     namespaces: namespaceCountsSchema.optional().describe('How many namespaces the baseline selects, enforces and loses to another baseline.'),
+    complianceScore: z.int().min(0).max(100).optional().describe('0..100: the severity-weighted share of passed check results (README, Audit).'),
+    summary: summarySchema.optional().describe('Check results over every selected namespace, as a PolicyReport summary.'),
+    findings: z.array(findingSchema).max(20).optional().describe('The failing checks, most severe first, each with a few example namespaces (at most 20).'),
     drift: driftStatusSchema.optional().describe('Changes made to managed objects by anyone but the operator.'),
     conflicts: z.array(conflictSchema).max(10).optional().describe('Other baselines that select the same namespaces (at most 10).'),
     plannedChanges: plannedChangesSchema
@@ -79,6 +103,7 @@ export const securityBaselineStatusSchema = z
 
 export type Condition = z.output<typeof conditionSchema>;
 export type NamespaceCounts = z.output<typeof namespaceCountsSchema>;
+export type Finding = z.output<typeof findingSchema>;
 export type DriftRecord = z.output<typeof driftRecordSchema>;
 export type DriftStatus = z.output<typeof driftStatusSchema>;
 export type Conflict = z.output<typeof conflictSchema>;

@@ -1,7 +1,7 @@
 import type { Condition } from '../api/status.js';
 
 /** Condition types and reasons are part of the API: alerts, kstatus and Argo CD read them. */
-export const ConditionType = { Ready: 'Ready', Reconciling: 'Reconciling', Stalled: 'Stalled' } as const;
+export const ConditionType = { Ready: 'Ready', Compliant: 'Compliant', Reconciling: 'Reconciling', Stalled: 'Stalled' } as const;
 
 export const Reason = {
   Enforced: 'Enforced',
@@ -11,6 +11,9 @@ export const Reason = {
   ApplyFailed: 'ApplyFailed',
   Idle: 'Idle',
   NoNamespaces: 'NoNamespaces',
+  Evaluating: 'Evaluating',
+  NoFindings: 'NoFindings',
+  FindingsOpen: 'FindingsOpen',
 } as const;
 
 export type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;

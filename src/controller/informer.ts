@@ -32,15 +32,17 @@ export class Informer<T extends KubernetesObject> {
     kubeConfig: KubeConfig,
     client: KubeClient,
     private readonly log: Logger,
-    options: { labelSelector?: string; clock?: Clock; onWatchEnd?: (code: string) => void } = {},
+    options: { labelSelector?: string; clock?: Clock; onWatchEnd?: (code: string) => void; transform?: (object: unknown) => unknown } = {},
   ) {
     this.clock = options.clock ?? systemClock;
     this.firstList = new Promise((resolve) => {
       this.markSynced = resolve;
     });
-    const watch = new CountingWatch(kubeConfig, options.onWatchEnd ?? ((): void => undefined));
+    const transform = options.transform ?? ((o: unknown): unknown => o);
+    const watch = new CountingWatch(kubeConfig, options.onWatchEnd ?? ((): void => undefined), transform);
     const listFn = async (): ReturnType<typeof list<T>> => {
       const result = await list<T>(client, type, options.labelSelector);
+      result.items = result.items.map((item) => transform(item) as T);
       this.synced = true;
       // ListWatch fills its cache right after this returns; resolve after that.
       queueMicrotask(() => {
@@ -107,19 +109,25 @@ export class Informer<T extends KubernetesObject> {
 }
 
 /**
- * A Watch that reports each watch request when it ends, with its status code, for
- * posture_kube_requests_total. A watch is long-lived, so it is counted when it closes.
+ * A Watch that transforms each object before the cache sees it, and reports each watch request when
+ * it ends, with its status code, for posture_kube_requests_total (a watch is long-lived, so it is
+ * counted when it closes).
  */
 class CountingWatch extends Watch {
   constructor(
     kubeConfig: KubeConfig,
     private readonly onWatchEnd: (code: string) => void,
+    private readonly transform: (object: unknown) => unknown,
   ) {
     super(kubeConfig);
   }
 
   override watch(...[path, query, callback, done]: Parameters<Watch['watch']>): ReturnType<Watch['watch']> {
-    return super.watch(path, query, callback, (err: unknown) => {
+    const transformed = (phase: string, apiObj: unknown, watchObj?: unknown): void => {
+      // ERROR and BOOKMARK events carry a Status or a bare metadata, which must reach the cache as is.
+      callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? this.transform(apiObj) : apiObj, watchObj);
+    };
+    return super.watch(path, query, transformed, (err: unknown) => {
       this.onWatchEnd(watchCode(err));
       done(err);
     });

@@ -1,20 +1,26 @@
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
-import { API_VERSION, KIND, MANAGED_SELECTOR, POD_SECURITY_ANNOTATION } from '../api/names.js';
+import { API_VERSION, BASELINE_LABEL, KIND, MANAGED_BY_LABEL, MANAGED_BY_VALUE, POD_SECURITY_ANNOTATION } from '../api/names.js';
 import type { DriftRecord } from '../api/status.js';
+import { evaluateCluster } from '../audit/evaluate.js';
+import type { Finding, ServerVersion } from '../audit/types.js';
 import type { KubeClient } from '../kube/client.js';
 import { errorMessage, isNotFound } from '../kube/errors.js';
 import type { EventRecorder } from '../kube/events.js';
 import { patchStatus } from '../kube/operations.js';
-import { MANAGED_TYPES, NAMESPACE, SECURITY_BASELINE, type ManagedType, type ResourceType } from '../kube/resources.js';
+import { MANAGED_TYPES, POLICY_REPORT, SECURITY_BASELINE, type ManagedType, type ResourceType } from '../kube/resources.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { CachedObject } from './auditinput.js';
+import { Auditor } from './auditor.js';
+import { aggregateAudits, AuditStore, reduceFindings } from './auditstore.js';
 import { BaselineRegistry, type SecurityBaselineObject } from './baselines.js';
+import { Caches } from './caches.js';
 import { systemClock, type Clock } from './clock.js';
 import { DriftLogs } from './drift.js';
 import { reconcileFinalizer } from './finalizer.js';
-import { Informer } from './informer.js';
+import type { InformerEvent } from './informer.js';
 import { ownerUid, type ExistingObject } from './plan.js';
-import { reconcileNamespace, type NamespaceObject, type ReconcilerDeps } from './reconciler.js';
+import { reconcileNamespace, type ReconcilerDeps } from './reconciler.js';
 import { ResultStore } from './results.js';
 import { computeStatus } from './status.js';
 import { StatusWriter } from './statuswriter.js';
@@ -31,35 +37,43 @@ export interface OperatorOptions {
   clock?: Clock;
 }
 
-type Cached = KubernetesObject & Record<string, unknown>;
-
-/** Work queue keys: a namespace name, or this prefix and a baseline name ('/' never occurs in a namespace name). */
+/**
+ * Work queue keys: a namespace name (enforce), `audit/<namespace>` (audit, debounced), or
+ * `baseline/<name>` (its finalizer). '/' never occurs in a namespace or baseline name.
+ */
 const BASELINE_KEY = 'baseline/';
+const AUDIT_KEY = 'audit/';
 const FINALIZER_RECHECK_MS = 1000;
+/** A burst of changes in a namespace (a rollout, say) is audited once. */
+const AUDIT_DEBOUNCE_MS = 500;
 
 /**
  * Wires informers to the work queue and the queue to the reconcilers. Level-triggered: every event
- * only enqueues a key (a namespace, or a baseline for its finalizer); a reconcile re-reads the caches.
+ * only enqueues a key; a reconcile re-reads the caches.
  */
 export class Operator {
   private readonly clock: Clock;
   private readonly queue: WorkQueue;
   private readonly registry = new BaselineRegistry();
   private readonly results: ResultStore;
+  private readonly audits: AuditStore;
   private readonly drift = new DriftLogs();
   private readonly statusWriter: StatusWriter;
-  private readonly baselineInformer: Informer<SecurityBaselineObject & KubernetesObject>;
-  private readonly namespaceInformer: Informer<NamespaceObject & KubernetesObject>;
-  private readonly managedInformers: { type: ManagedType; informer: Informer<Cached> }[];
+  private readonly caches: Caches;
+  private readonly auditor: Auditor;
   private readonly workers: Promise<void>[] = [];
   /** Per baseline, the namespaces not yet reconciled since its spec last changed. */
   private readonly firstPass = new Map<string, Set<string>>();
+  /** Check series last exported per baseline, so a check that stops failing leaves the gauge. */
+  private readonly findingSeries = new Map<string, Set<string>>();
+  private clusterFindings: Finding[] = [];
+  private reportsEnabled = false;
   private synced = false;
   private leading = false;
   private stopping = false;
 
   constructor(private readonly options: OperatorOptions) {
-    const { kubeConfig, client, log, metrics } = options;
+    const { kubeConfig, client, log, metrics, events } = options;
     const clock = (this.clock = options.clock ?? systemClock);
     this.queue = new WorkQueue({
       clock,
@@ -72,50 +86,43 @@ export class Operator {
       log,
       compute: (name) => (this.leading ? this.computeStatus(name) : undefined),
       write: (name, patch) => patchStatus(client, SECURITY_BASELINE, name, patch),
-      onWritten: (name, status) => {
+      onWritten: (name) => {
         metrics.lastReconcile.set({ baseline: name }, clock.now() / 1000);
-        for (const [state, value] of Object.entries(status.namespaces ?? {})) metrics.namespaces.set({ baseline: name, state }, value);
       },
     });
-    this.results = new ResultStore((baseline) => {
+    const scheduleStatus = (baseline: string): void => {
       this.statusWriter.schedule(baseline);
+    };
+    this.results = new ResultStore(scheduleStatus);
+    this.audits = new AuditStore(scheduleStatus);
+    this.caches = new Caches({ kubeConfig, client, log, metrics, clock });
+    this.caches.on((type, event, object) => {
+      this.onCacheEvent(type, event, object);
     });
-    const informer = <T extends KubernetesObject>(type: ResourceType, labelSelector?: string): Informer<T> =>
-      new Informer<T>(type, kubeConfig, client, log, {
-        labelSelector,
-        clock,
-        onWatchEnd: (code) => {
-          metrics.kubeRequests.inc({ verb: 'watch', resource: type.plural, code });
-        },
-      });
-
-    this.baselineInformer = informer(SECURITY_BASELINE);
-    this.namespaceInformer = informer(NAMESPACE);
-    this.managedInformers = MANAGED_TYPES.map((type) => ({ type, informer: informer<Cached>(type, MANAGED_SELECTOR) }));
-
-    this.baselineInformer.on((event, object) => {
-      this.onBaselineEvent(event, object);
+    this.auditor = new Auditor({
+      client,
+      log,
+      caches: this.caches,
+      baselines: this.registry,
+      results: this.results,
+      audits: this.audits,
+      events,
+      now: () => new Date(clock.now()),
+      reportsEnabled: () => this.reportsEnabled,
     });
-    this.namespaceInformer.on((_event, object) => {
-      const name = object.metadata?.name;
-      if (name !== undefined) this.queue.add(name);
-    });
-    for (const { informer: i } of this.managedInformers) {
-      // A managed object's event maps to its namespace's key.
-      i.on((_event, object) => {
-        const ns = object.metadata?.namespace;
-        if (ns !== undefined) this.queue.add(ns);
-      });
-    }
   }
 
   /** Starts the caches and waits until they are synced. Standby replicas stop here, warm. */
   async startCaches(): Promise<void> {
-    const { log } = this.options;
-    await Promise.all([this.baselineInformer.start(), this.namespaceInformer.start(), ...this.managedInformers.map(({ informer: i }) => i.start())]);
-    for (const b of this.baselineInformer.list()) this.registry.upsert(b);
+    const { log, client } = this.options;
+    this.reportsEnabled = await servesPolicyReports(client);
+    if (this.reportsEnabled) this.caches.add(POLICY_REPORT);
+    else log.info('the PolicyReport CRD (wgpolicyk8s.io/v1alpha2) is not installed: no PolicyReports are written; restart after installing it');
+    const [version] = await Promise.all([client.request<ServerVersion>({ verb: 'get', resource: 'version', method: 'GET', path: '/version' }), this.caches.start()]);
+    this.clusterFindings = evaluateCluster({ version });
+    for (const b of this.caches.list(SECURITY_BASELINE.plural)) this.registry.upsert(b);
     this.synced = true;
-    log.info('caches synced', { baselines: this.baselineInformer.list().length, namespaces: this.namespaceInformer.list().length });
+    log.info('caches synced', { objects: this.caches.counts(), kubernetes: version.gitVersion });
   }
 
   /** Starts reconciling: only the leader calls this, so only the leader writes. */
@@ -123,7 +130,7 @@ export class Operator {
     if (!this.synced) throw new Error('startWorkers before startCaches');
     if (this.workers.length > 0) return;
     this.leading = true;
-    for (const b of this.baselineInformer.list()) {
+    for (const b of this.caches.list(SECURITY_BASELINE.plural)) {
       const name = b.metadata?.name;
       if (name === undefined) continue;
       this.queue.add(BASELINE_KEY + name);
@@ -149,7 +156,7 @@ export class Operator {
     this.queue.shutDown();
     await Promise.all(this.workers);
     await this.statusWriter.stop();
-    await Promise.all([this.baselineInformer.stop(), this.namespaceInformer.stop(), ...this.managedInformers.map(({ informer: i }) => i.stop())]);
+    await this.caches.stop();
   }
 
   private async runWorker(): Promise<void> {
@@ -160,11 +167,7 @@ export class Operator {
       metrics.workqueueDepth.set(this.queue.length);
       const end = metrics.reconcileDuration.startTimer();
       try {
-        if (key.startsWith(BASELINE_KEY)) await this.reconcileBaseline(key.slice(BASELINE_KEY.length));
-        else {
-          await reconcileNamespace(this.reconcilerDeps(), key);
-          this.evaluated(key);
-        }
+        await this.process(key);
         this.queue.forget(key);
         metrics.reconciles.inc({ result: 'success' });
       } catch (err) {
@@ -180,8 +183,24 @@ export class Operator {
     }
   }
 
+  private async process(key: string): Promise<void> {
+    if (key.startsWith(BASELINE_KEY)) {
+      await this.reconcileBaseline(key.slice(BASELINE_KEY.length));
+    } else if (key.startsWith(AUDIT_KEY)) {
+      await this.auditor.audit(key.slice(AUDIT_KEY.length));
+    } else {
+      await reconcileNamespace(this.reconcilerDeps(), key);
+      this.evaluated(key);
+      this.scheduleAudit(key);
+    }
+  }
+
+  private scheduleAudit(namespace: string): void {
+    this.queue.addAfter(AUDIT_KEY + namespace, AUDIT_DEBOUNCE_MS);
+  }
+
   private startFirstPass(baseline: string): void {
-    const names = this.namespaceInformer.list().flatMap((ns) => (ns.metadata?.name === undefined ? [] : [ns.metadata.name]));
+    const names = this.caches.list('namespaces').flatMap((ns) => (ns.metadata?.name === undefined ? [] : [ns.metadata.name]));
     this.firstPass.set(baseline, new Set(names));
   }
 
@@ -202,10 +221,10 @@ export class Operator {
   }
 
   private isReleased(name: string, uid: string): boolean {
-    for (const { type, informer: i } of this.managedInformers) {
-      if (i.list().some((o) => ownerUid(this.toExisting(type, o)) === uid)) return false;
+    for (const type of MANAGED_TYPES) {
+      if (this.caches.list(type.plural).some((o) => isManaged(o) && ownerUid(toExisting(type, o)) === uid)) return false;
     }
-    return !this.namespaceInformer.list().some((ns) => ns.metadata?.annotations?.[POD_SECURITY_ANNOTATION] === name);
+    return !this.caches.list('namespaces').some((ns) => ns.metadata?.annotations?.[POD_SECURITY_ANNOTATION] === name);
   }
 
   private reconcilerDeps(): ReconcilerDeps {
@@ -217,7 +236,7 @@ export class Operator {
       results: this.results,
       operatorNamespace,
       now: () => new Date(this.clock.now()),
-      getNamespace: (name) => this.namespaceInformer.get(name),
+      getNamespace: (name) => this.caches.get('namespaces', name),
       managedIn: (namespace) => this.managedIn(namespace),
       onDrift: (baseline, record, repaired) => {
         this.onDrift(baseline, record, repaired);
@@ -230,7 +249,7 @@ export class Operator {
 
   private onDrift(baseline: string, record: DriftRecord, repaired: boolean): void {
     const { metrics, log, events } = this.options;
-    const driftLog = this.drift.get(baseline, () => this.baselineInformer.get(baseline)?.status?.drift);
+    const driftLog = this.drift.get(baseline, () => (this.caches.get(SECURITY_BASELINE.plural, baseline) as SecurityBaselineObject | undefined)?.status?.drift);
     const what = `${record.kind} ${record.namespace}/${record.name}`;
     const by = record.by === 'unknown' ? '' : ` by ${record.by}`;
     if (!repaired) {
@@ -248,30 +267,36 @@ export class Operator {
     this.statusWriter.schedule(baseline);
   }
 
-  private toExisting(type: ManagedType, o: Cached): ExistingObject {
-    const meta = o.metadata;
-    return {
-      apiVersion: type.apiVersion,
-      kind: type.kind,
-      metadata: {
-        name: meta?.name ?? '',
-        namespace: meta?.namespace ?? '',
-        labels: meta?.labels,
-        ownerReferences: meta?.ownerReferences,
-        managedFields: meta?.managedFields,
-      },
-      // List items carry no kind; it comes from the informer's type, the content from its keys.
-      content: Object.fromEntries(type.contentKeys.map((k) => [k, o[k]])),
-    };
-  }
-
   private managedIn(namespace: string): ExistingObject[] {
-    return this.managedInformers.flatMap(({ type, informer: i }) => i.list(namespace).map((o) => this.toExisting(type, o)));
+    return MANAGED_TYPES.flatMap((type) => this.caches.list(type.plural, namespace).filter(isManaged).map((o) => toExisting(type, o)));
   }
 
-  private onBaselineEvent(event: 'add' | 'update' | 'delete', object: SecurityBaselineObject): void {
+  private onCacheEvent(type: ResourceType, event: InformerEvent, object: CachedObject): void {
+    const namespace = object.metadata?.namespace;
     const name = object.metadata?.name;
-    if (name === undefined || !this.synced) return;
+    if (type === SECURITY_BASELINE) {
+      if (name !== undefined) this.onBaselineEvent(event, name, object);
+      return;
+    }
+    if (type.plural === 'namespaces') {
+      if (name === undefined) return;
+      this.queue.add(name);
+      if (event === 'delete') this.auditor.forget(name);
+      return;
+    }
+    if (type.plural === 'clusterroles' || type.plural === 'clusterrolebindings') {
+      // Rare, and any namespace may bind them: audit them all, once, after the burst.
+      if (this.synced) for (const ns of this.caches.list('namespaces')) if (ns.metadata?.name !== undefined) this.scheduleAudit(ns.metadata.name);
+      return;
+    }
+    if (namespace === undefined) return;
+    // A managed object's event maps to its namespace's key; every namespaced change re-audits it.
+    if (isManaged(object) && MANAGED_TYPES.some((t) => t.plural === type.plural)) this.queue.add(namespace);
+    if (type !== POLICY_REPORT) this.scheduleAudit(namespace);
+  }
+
+  private onBaselineEvent(event: InformerEvent, name: string, object: SecurityBaselineObject): void {
+    if (!this.synced) return;
     if (!this.leading) {
       // A standby keeps its registry warm and does nothing else.
       if (event === 'delete') this.registry.remove(name);
@@ -282,7 +307,7 @@ export class Operator {
       this.registry.remove(name);
       this.drift.forget(name);
       this.firstPass.delete(name);
-      this.options.metrics.forgetBaseline(name, MANAGED_TYPES.map((t) => t.kind));
+      this.forgetMetrics(name);
       this.enqueueAllNamespaces();
       return;
     }
@@ -296,22 +321,36 @@ export class Operator {
     this.statusWriter.schedule(name);
   }
 
+  private forgetMetrics(baseline: string): void {
+    const { metrics } = this.options;
+    metrics.forgetBaseline(baseline, MANAGED_TYPES.map((t) => t.kind));
+    metrics.complianceScore.remove({ baseline });
+    for (const series of this.findingSeries.get(baseline) ?? []) {
+      const [check = '', severity = ''] = series.split('/');
+      metrics.findings.remove({ baseline, check, severity });
+    }
+    this.findingSeries.delete(baseline);
+  }
+
   private enqueueAllNamespaces(): void {
-    for (const ns of this.namespaceInformer.list()) {
+    for (const ns of this.caches.list('namespaces')) {
       const name = ns.metadata?.name;
       if (name !== undefined) this.queue.add(name);
     }
-    for (const b of this.baselineInformer.list()) {
+    for (const b of this.caches.list(SECURITY_BASELINE.plural)) {
       const name = b.metadata?.name;
       if (name !== undefined) this.statusWriter.schedule(name);
     }
   }
 
   private computeStatus(name: string): ReturnType<ConstructorParameters<typeof StatusWriter>[0]['compute']> {
-    const object = this.baselineInformer.get(name);
+    const object = this.caches.get(SECURITY_BASELINE.plural, name) as SecurityBaselineObject | undefined;
     if (object === undefined) return undefined;
     this.registry.upsert(object);
     const known = this.registry.get(name);
+    const audits = this.audits.forBaseline(name).filter(([ns]) => this.results.get(ns)?.winner === name);
+    // The cluster-level findings (CL-001) count once in each baseline's audit.
+    const audit = aggregateAudits([...audits, ...(audits.length > 0 ? [['', reduceFindings(name, this.clusterFindings)] as const] : [])]);
     const status = computeStatus({
       name,
       generation: object.metadata?.generation ?? 0,
@@ -321,8 +360,65 @@ export class Operator {
       previous: object.status,
       drift: this.drift.peek(name)?.status() ?? object.status?.drift,
       pendingNamespaces: this.firstPass.get(name)?.size ?? 0,
+      audit: { ...audit, audited: audits.length, compliant: audits.filter(([, a]) => a.failing.length === 0).length },
       now: new Date(this.clock.now()),
     });
+    this.exportMetrics(name, status.namespaces, audit, audits.map(([, a]) => a.failing));
     return { status, current: object.status };
+  }
+
+  /** Gauges follow the computed status, written or not, so a restart exports them at once. */
+  private exportMetrics(
+    baseline: string,
+    counts: Record<string, number | undefined> | undefined,
+    audit: ReturnType<typeof aggregateAudits>,
+    failing: readonly (readonly { checkId: string; severity: string }[])[],
+  ): void {
+    const { metrics } = this.options;
+    for (const [state, value] of Object.entries(counts ?? {})) if (value !== undefined) metrics.namespaces.set({ baseline, state }, value);
+    metrics.complianceScore.set({ baseline }, audit.complianceScore);
+    const perCheck = new Map<string, number>();
+    for (const list of failing) for (const f of list) perCheck.set(`${f.checkId}/${f.severity}`, (perCheck.get(`${f.checkId}/${f.severity}`) ?? 0) + 1);
+    for (const series of this.findingSeries.get(baseline) ?? []) {
+      if (perCheck.has(series)) continue;
+      const [check = '', severity = ''] = series.split('/');
+      metrics.findings.remove({ baseline, check, severity });
+    }
+    for (const [series, count] of perCheck) {
+      const [check = '', severity = ''] = series.split('/');
+      metrics.findings.set({ baseline, check, severity }, count);
+    }
+    this.findingSeries.set(baseline, new Set(perCheck.keys()));
+  }
+}
+
+function isManaged(o: CachedObject): boolean {
+  return o.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && o.metadata.labels[BASELINE_LABEL] !== undefined;
+}
+
+function toExisting(type: ManagedType, o: CachedObject): ExistingObject {
+  const meta = o.metadata;
+  return {
+    apiVersion: type.apiVersion,
+    kind: type.kind,
+    metadata: {
+      name: meta?.name ?? '',
+      namespace: meta?.namespace ?? '',
+      labels: meta?.labels,
+      ownerReferences: meta?.ownerReferences,
+      managedFields: meta?.managedFields,
+    },
+    // List items carry no kind; it comes from the informer's type, the content from its keys.
+    content: Object.fromEntries(type.contentKeys.map((k) => [k, o[k]])),
+  };
+}
+
+async function servesPolicyReports(client: KubeClient): Promise<boolean> {
+  try {
+    const list = await client.request<{ resources?: { name?: string }[] }>({ verb: 'get', resource: 'discovery', method: 'GET', path: `/apis/${POLICY_REPORT.apiVersion}` });
+    return (list.resources ?? []).some((r) => r.name === POLICY_REPORT.plural);
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
   }
 }

@@ -1,6 +1,7 @@
 import type { Mode } from '../api/securitybaseline.js';
 import type { Conflict, DriftStatus, NamespaceCounts, PlannedChanges, SecurityBaselineStatus } from '../api/status.js';
 import { ConditionType, Reason, withTransitions, type ConditionInput } from './conditions.js';
+import type { AuditAggregate } from './auditstore.js';
 import type { NamespaceResult } from './results.js';
 
 export interface StatusInput {
@@ -14,6 +15,8 @@ export interface StatusInput {
   drift: DriftStatus | undefined;
   /** Namespaces not yet evaluated against this generation; the counts are partial until it is 0. */
   pendingNamespaces: number;
+  /** The audits of the namespaces this baseline wins. */
+  audit: AuditAggregate;
   now: Date;
 }
 
@@ -53,7 +56,7 @@ function exampleList(names: readonly string[]): string {
 
 /** The status of one baseline, from the per-namespace results. Pure; bounded in size whatever the namespace count. */
 export function computeStatus(input: StatusInput): SecurityBaselineStatus {
-  const { name, generation, mode, invalidSpec, results, previous, drift, pendingNamespaces, now } = input;
+  const { name, generation, mode, invalidSpec, results, previous, drift, pendingNamespaces, audit, now } = input;
   const won = results.filter(([, r]) => r.winner === name);
   const counts: NamespaceCounts = {
     selected: won.length,
@@ -119,16 +122,43 @@ export function computeStatus(input: StatusInput): SecurityBaselineStatus {
     ];
   }
 
+  conditions.splice(1, 0, compliantCondition(invalidSpec, counts.selected, pendingNamespaces, audit));
+  counts.compliant = audit.compliant;
   const status: SecurityBaselineStatus = {
     observedGeneration: generation,
     conditions: withTransitions(conditions, previous?.conditions, generation, now),
     namespaces: counts,
   };
+  if (invalidSpec === undefined) {
+    status.complianceScore = audit.complianceScore;
+    status.summary = audit.summary;
+    status.findings = audit.findings;
+  }
   if (drift !== undefined) status.drift = drift;
   const conflicts = conflictsOf(name, results);
   if (conflicts.length > 0) status.conflicts = conflicts;
   if (mode === 'Audit') status.plannedChanges = planned;
   return status;
+}
+
+/** Compliant: every selected namespace audited, and no check failing in any of them. */
+function compliantCondition(invalidSpec: string | undefined, selected: number, pending: number, audit: AuditAggregate): ConditionInput {
+  const type = ConditionType.Compliant;
+  if (invalidSpec !== undefined) return { type, status: 'Unknown', reason: Reason.InvalidSpec, message: 'Not audited while the spec is invalid.' };
+  if (pending > 0 || audit.audited < selected) {
+    return { type, status: 'Unknown', reason: Reason.Evaluating, message: `${audit.audited} of ${selected} namespace(s) audited.` };
+  }
+  if (audit.findings.length === 0) return { type, status: 'True', reason: Reason.NoFindings, message: `All ${selected} selected namespace(s) pass every check.` };
+  const top = audit.findings
+    .slice(0, 3)
+    .map((f) => `${f.check} (${f.severity}) in ${f.namespaces}`)
+    .join(', ');
+  return {
+    type,
+    status: 'False',
+    reason: Reason.FindingsOpen,
+    message: `${selected - audit.compliant} of ${selected} namespace(s) fail checks; ${top}. Score ${audit.complianceScore}.`,
+  };
 }
 
 function sum(rows: readonly (readonly [string, NamespaceResult])[], pick: (r: NamespaceResult) => number): number {

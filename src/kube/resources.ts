@@ -31,7 +31,29 @@ export const MANAGED_TYPES: readonly ManagedType[] = [
   { apiVersion: RBAC, kind: 'RoleBinding', plural: 'rolebindings', namespaced: true, contentKeys: ['roleRef', 'subjects'] },
 ];
 
-const ALL: readonly ResourceType[] = [NAMESPACE, SECURITY_BASELINE, EVENT, ...MANAGED_TYPES];
+const ns = (apiVersion: string, kind: string, plural: string): ResourceType => ({ apiVersion, kind, plural, namespaced: true });
+
+/** What the audit reads besides the managed kinds (which it reads too). Never Secrets. */
+export const AUDITED_TYPES: readonly ResourceType[] = [
+  ns('v1', 'Pod', 'pods'),
+  ns('apps/v1', 'Deployment', 'deployments'),
+  ns('apps/v1', 'ReplicaSet', 'replicasets'),
+  ns('apps/v1', 'StatefulSet', 'statefulsets'),
+  ns('apps/v1', 'DaemonSet', 'daemonsets'),
+  ns('batch/v1', 'Job', 'jobs'),
+  ns('batch/v1', 'CronJob', 'cronjobs'),
+  ns('v1', 'ServiceAccount', 'serviceaccounts'),
+  ns('v1', 'Service', 'services'),
+  ns('networking.k8s.io/v1', 'Ingress', 'ingresses'),
+  ns('v1', 'ConfigMap', 'configmaps'),
+  ns('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims'),
+  { apiVersion: RBAC, kind: 'ClusterRole', plural: 'clusterroles', namespaced: false },
+  { apiVersion: RBAC, kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', namespaced: false },
+];
+
+export const POLICY_REPORT: ResourceType = ns('wgpolicyk8s.io/v1alpha2', 'PolicyReport', 'policyreports');
+
+const ALL: readonly ResourceType[] = [NAMESPACE, SECURITY_BASELINE, EVENT, POLICY_REPORT, ...MANAGED_TYPES, ...AUDITED_TYPES];
 
 export function resourceTypeOf(apiVersion: string, kind: string): ResourceType {
   const found = ALL.find((t) => t.apiVersion === apiVersion && t.kind === kind);

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export const NAMESPACE_STATES = ['selected', 'enforced', 'conflicted'] as const;
+export const NAMESPACE_STATES = ['selected', 'enforced', 'conflicted', 'compliant'] as const;
 
 /**
  * Every metric the operator exports. Labels stay bounded: no pod names, and namespace names never
@@ -64,10 +64,30 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly complianceScore = new Gauge({
+    name: 'posture_compliance_score',
+    help: 'Severity-weighted share of passed audit results, 0..100, per baseline.',
+    labelNames: ['baseline'] as const,
+    registers: [this.registry],
+  });
+
+  readonly findings = new Gauge({
+    name: 'posture_findings',
+    help: 'Namespaces failing each audit check, per baseline, check and severity.',
+    labelNames: ['baseline', 'check', 'severity'] as const,
+    registers: [this.registry],
+  });
+
   readonly lastReconcile = new Gauge({
     name: 'posture_last_reconcile_timestamp_seconds',
     help: 'Unix time of the last status write that followed a successful pass over a baseline.',
     labelNames: ['baseline'] as const,
+    registers: [this.registry],
+  });
+
+  readonly leader = new Gauge({
+    name: 'posture_leader',
+    help: '1 on the replica that reconciles (it holds the leader-election Lease, or runs without leader election); 0 on a standby.',
     registers: [this.registry],
   });
 

@@ -2,11 +2,14 @@ import assert from 'node:assert/strict';
 import type { NamespaceResult } from '../../src/controller/results.js';
 import { ResultStore } from '../../src/controller/results.js';
 import { computeStatus } from '../../src/controller/status.js';
+import { aggregateAudits, reduceFindings, type AuditAggregate } from '../../src/controller/auditstore.js';
+import type { Finding } from '../../src/audit/types.js';
 import { mergePatchFor } from '../../src/controller/statuswriter.js';
 
 const ok: NamespaceResult = { winner: 'b', generation: 2, losers: [], inSync: true, planned: { create: 0, update: 0, delete: 0 } };
 const pending: NamespaceResult = { ...ok, inSync: false, planned: { create: 2, update: 0, delete: 0 } };
 const now = new Date('2026-11-26T00:00:00Z');
+const noAudit: AuditAggregate = { summary: { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 }, complianceScore: 100, compliant: 0, audited: 0, findings: [] };
 
 function condition(status: ReturnType<typeof computeStatus>, type: string): { status: string; reason: string; message: string } | undefined {
   return status.conditions?.find((c) => c.type === type);
@@ -14,9 +17,9 @@ function condition(status: ReturnType<typeof computeStatus>, type: string): { st
 
 describe('baseline status', () => {
   it('is Ready with counts when every selected namespace is enforced', () => {
-    const s = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok], ['y', ok]], previous: undefined, drift: undefined, pendingNamespaces: 0, now });
+    const s = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok], ['y', ok]], previous: undefined, drift: undefined, pendingNamespaces: 0, audit: noAudit, now });
     assert.equal(s.observedGeneration, 2);
-    assert.deepEqual(s.namespaces, { selected: 2, enforced: 2, conflicted: 0 });
+    assert.deepEqual(s.namespaces, { selected: 2, enforced: 2, conflicted: 0, compliant: 0 });
     assert.equal(condition(s, 'Ready')?.status, 'True');
     assert.equal(condition(s, 'Ready')?.reason, 'Enforced');
     assert.equal(condition(s, 'Reconciling')?.status, 'False');
@@ -24,21 +27,21 @@ describe('baseline status', () => {
   });
 
   it('is Reconciling, not Ready, while namespaces are pending', () => {
-    const s = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok], ['y', pending]], previous: undefined, drift: undefined, pendingNamespaces: 0, now });
+    const s = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok], ['y', pending]], previous: undefined, drift: undefined, pendingNamespaces: 0, audit: noAudit, now });
     assert.equal(condition(s, 'Ready')?.status, 'False');
     assert.equal(condition(s, 'Reconciling')?.status, 'True');
     assert.match(condition(s, 'Ready')?.message ?? '', /1 of 2 .* y/);
   });
 
   it('is Reconciling until every namespace was evaluated against the generation', () => {
-    const s = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [], previous: undefined, drift: undefined, pendingNamespaces: 3, now });
+    const s = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [], previous: undefined, drift: undefined, pendingNamespaces: 3, audit: noAudit, now });
     assert.equal(condition(s, 'Ready')?.status, 'False');
     assert.equal(condition(s, 'Reconciling')?.status, 'True');
     assert.match(condition(s, 'Reconciling')?.message ?? '', /3 to go/);
   });
 
   it('names the invalid field and stalls', () => {
-    const s = computeStatus({ name: 'b', generation: 4, mode: undefined, invalidSpec: 'spec.mode: bad', results: [], previous: undefined, drift: undefined, pendingNamespaces: 0, now });
+    const s = computeStatus({ name: 'b', generation: 4, mode: undefined, invalidSpec: 'spec.mode: bad', results: [], previous: undefined, drift: undefined, pendingNamespaces: 0, audit: noAudit, now });
     assert.equal(condition(s, 'Ready')?.reason, 'InvalidSpec');
     assert.equal(condition(s, 'Ready')?.message, 'spec.mode: bad');
     assert.equal(condition(s, 'Stalled')?.status, 'True');
@@ -46,20 +49,20 @@ describe('baseline status', () => {
 
   it('counts conflicts for the loser', () => {
     const lost: NamespaceResult = { ...ok, winner: 'a', losers: ['b'] };
-    const s = computeStatus({ name: 'b', generation: 1, mode: 'Enforce', invalidSpec: undefined, results: [['x', lost]], previous: undefined, drift: undefined, pendingNamespaces: 0, now });
-    assert.deepEqual(s.namespaces, { selected: 0, enforced: 0, conflicted: 1 });
+    const s = computeStatus({ name: 'b', generation: 1, mode: 'Enforce', invalidSpec: undefined, results: [['x', lost]], previous: undefined, drift: undefined, pendingNamespaces: 0, audit: noAudit, now });
+    assert.deepEqual(s.namespaces, { selected: 0, enforced: 0, conflicted: 1, compliant: 0 });
   });
 
   it('reports what Enforce would write in Audit mode', () => {
-    const s = computeStatus({ name: 'b', generation: 1, mode: 'Audit', invalidSpec: undefined, results: [['x', pending], ['y', ok]], previous: undefined, drift: undefined, pendingNamespaces: 0, now });
+    const s = computeStatus({ name: 'b', generation: 1, mode: 'Audit', invalidSpec: undefined, results: [['x', pending], ['y', ok]], previous: undefined, drift: undefined, pendingNamespaces: 0, audit: noAudit, now });
     assert.deepEqual(s.plannedChanges, { namespaces: 1, create: 2, update: 0, delete: 0 });
     assert.equal(condition(s, 'Ready')?.reason, 'Audited');
     assert.match(condition(s, 'Ready')?.message ?? '', /would write into 1 of 2/);
   });
 
   it('keeps lastTransitionTime while a condition holds, so an unchanged status is equal', () => {
-    const first = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok]], previous: undefined, drift: undefined, pendingNamespaces: 0, now });
-    const later = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok]], previous: first, drift: undefined, pendingNamespaces: 0, now: new Date('2026-11-27T00:00:00Z') });
+    const first = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok]], previous: undefined, drift: undefined, pendingNamespaces: 0, audit: noAudit, now });
+    const later = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok]], previous: first, drift: undefined, pendingNamespaces: 0, audit: noAudit, now: new Date('2026-11-27T00:00:00Z') });
     assert.deepEqual(later, first);
   });
 
@@ -68,6 +71,49 @@ describe('baseline status', () => {
       observedGeneration: 1,
       plannedChanges: null,
     });
+  });
+});
+
+describe('audit in the status', () => {
+  const finding = (checkId: string, severity: Finding['severity'], result: Finding['result'], name = 'web'): Finding => ({
+    checkId,
+    severity,
+    result,
+    resource: { kind: 'Deployment', namespace: 'x', name },
+    message: 'm',
+  });
+
+  it('aggregates namespaces into a summary, a weighted score and the top failing checks', () => {
+    const a = reduceFindings('b', [finding('WL-002', 'critical', 'fail'), finding('WL-012', 'medium', 'pass'), finding('IMG-001', 'high', 'skip')]);
+    const c = reduceFindings('b', [finding('WL-002', 'critical', 'fail'), finding('WL-012', 'medium', 'fail'), finding('NS-003', 'medium', 'pass')]);
+    const d = reduceFindings('b', [finding('NS-003', 'medium', 'pass')]);
+    const agg = aggregateAudits([['a', a], ['c', c], ['d', d]]);
+    assert.deepEqual(agg.summary, { pass: 3, fail: 3, warn: 0, error: 0, skip: 1 });
+    // passed weight 3+3+3 = 9 of evaluated 10+3+10+3+3+3 = 32
+    assert.equal(agg.complianceScore, 28);
+    assert.equal(agg.compliant, 1);
+    assert.deepEqual(agg.findings.map((f) => [f.check, f.severity, f.namespaces, f.examples]), [
+      ['WL-002', 'critical', 2, ['a', 'c']],
+      ['WL-012', 'medium', 1, ['c']],
+    ]);
+  });
+
+  it('is Compliant only when every selected namespace was audited and nothing fails', () => {
+    const clean = aggregateAudits([['x', reduceFindings('b', [finding('NS-003', 'medium', 'pass')])]]);
+    const s = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok]], previous: undefined, drift: undefined, pendingNamespaces: 0, audit: clean, now });
+    assert.equal(condition(s, 'Compliant')?.status, 'True');
+    assert.equal(s.complianceScore, 100);
+    assert.equal(s.namespaces?.compliant, 1);
+
+    const notYet = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok], ['y', ok]], previous: undefined, drift: undefined, pendingNamespaces: 0, audit: clean, now });
+    assert.equal(condition(notYet, 'Compliant')?.status, 'Unknown');
+
+    const failing = aggregateAudits([['x', reduceFindings('b', [finding('WL-002', 'critical', 'fail')])]]);
+    const f = computeStatus({ name: 'b', generation: 2, mode: 'Audit', invalidSpec: undefined, results: [['x', ok]], previous: undefined, drift: undefined, pendingNamespaces: 0, audit: failing, now });
+    assert.equal(condition(f, 'Compliant')?.status, 'False');
+    assert.equal(condition(f, 'Compliant')?.reason, 'FindingsOpen');
+    assert.match(condition(f, 'Compliant')?.message ?? '', /1 of 1 namespace\(s\) fail checks; WL-002 \(critical\) in 1/);
+    assert.equal(f.complianceScore, 0);
   });
 });
 

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { CATALOG } from '../audit/catalog.js';
+
+/** spec.audit: what the audit checks against, and what it leaves out. */
+
+const checkIds = CATALOG.map((c) => c.id) as [string, ...string[]];
+export const checkIdSchema = z.enum(checkIds).describe('A check id from docs/checks.md, e.g. WL-010.');
+
+const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+export const exemptionSchema = z
+  .object({
+    checks: z
+      .array(z.enum([...checkIds, '*']))
+      .min(1)
+      .max(64)
+      .describe('The checks exempted; * for every check.'),
+    namespaces: z
+      .array(z.string().min(1).max(63).regex(/^[a-z0-9*?]([-a-z0-9*?]*[a-z0-9*?])?$/, 'must be a namespace name or glob'))
+      .max(64)
+      .optional()
+      .describe('Namespace names or globs; absent means every namespace the baseline covers.'),
+    reason: z.string().min(1).max(256).describe('Why: shown with every skipped result.'),
+    expires: z
+      .string()
+      .max(64)
+      .regex(rfc3339, 'must be an RFC 3339 time such as 2027-03-01T00:00:00Z')
+      .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a real date')
+      .optional()
+      .describe('RFC 3339 time after which the exemption no longer applies and is reported as expired.'),
+  })
+  .strict();
+
+export const auditSpecSchema = z
+  .object({
+    allowedRegistries: z
+      .array(z.string().min(1).max(253).regex(/^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?(\/[-a-z0-9._/]*)?$/, 'must be a registry host, optionally with a path'))
+      .max(64)
+      .default([])
+      .describe('Trusted registries (IMG-003), as a host optionally with a path: registry.example.com, ghcr.io/acme. Empty skips IMG-003.'),
+    disabledChecks: z.array(checkIdSchema).max(64).default([]).describe('Checks not evaluated at all.'),
+    exemptions: z.array(exemptionSchema).max(64).default([]).describe('Checks skipped in some namespaces, with a reason and an optional expiry.'),
+    oidcGroupPrefix: z.string().max(128).optional().describe('RB-007: Group subjects must start with this prefix (the identity provider\'s groups).'),
+    secretReadAllowlist: z
+      .array(z.string().min(1).max(253))
+      .max(64)
+      .default([])
+      .describe('RB-003: subjects allowed to read Secrets, as globs over the name (system:serviceaccount:<ns>:<name> for ServiceAccounts).'),
+    requireCpuLimit: z.boolean().default(false).describe('WL-013: also require limits.cpu.'),
+  })
+  .strict();
+
+export type AuditSpec = z.output<typeof auditSpecSchema>;

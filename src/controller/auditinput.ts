@@ -1,0 +1,113 @@
+import type { AuditSpec } from '../api/audit.js';
+import type { PodSecurityLevel as SpecLevel } from '../api/securitybaseline.js';
+import type {
+  AuditConfig,
+  AuditInput,
+  ConfigMap,
+  Ingress,
+  LimitRange,
+  NamedObject,
+  NetworkPolicy,
+  Pod,
+  ResourceQuota,
+  Role,
+  RoleBinding,
+  Service,
+  ServiceAccount,
+} from '../audit/types.js';
+import { topLevelWorkloads, type WorkloadObject } from '../audit/workloads.js';
+
+/** A cached object: the API's shape, after the cache transform. */
+export type CachedObject = Record<string, unknown> & {
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { apiVersion?: string; kind?: string; name?: string; uid: string; controller?: boolean }[];
+    managedFields?: { manager?: string; operation?: string; time?: string }[];
+  };
+};
+
+/** Read access to the informer caches, by resource plural; cluster-scoped kinds ignore the namespace. */
+export interface CacheView {
+  list(plural: string, namespace?: string): readonly CachedObject[];
+  get(plural: string, name: string, namespace?: string): CachedObject | undefined;
+}
+
+const WORKLOAD_PLURALS: readonly [string, string][] = [
+  ['pods', 'Pod'],
+  ['deployments', 'Deployment'],
+  ['replicasets', 'ReplicaSet'],
+  ['statefulsets', 'StatefulSet'],
+  ['daemonsets', 'DaemonSet'],
+  ['jobs', 'Job'],
+  ['cronjobs', 'CronJob'],
+];
+
+function name(o: CachedObject): string {
+  return o.metadata?.name ?? '';
+}
+
+function annotations(o: CachedObject): Record<string, string> | undefined {
+  return o.metadata?.annotations;
+}
+
+function role(o: CachedObject, kind: Role['kind']): Role {
+  return { kind, name: name(o), namespace: o.metadata?.namespace, annotations: annotations(o), rules: o.rules as Role['rules'] };
+}
+
+function binding(o: CachedObject, kind: RoleBinding['kind']): RoleBinding {
+  return { kind, name: name(o), namespace: o.metadata?.namespace, annotations: annotations(o), roleRef: o.roleRef as RoleBinding['roleRef'], subjects: o.subjects as RoleBinding['subjects'] };
+}
+
+/** The audit configuration a baseline gives its namespaces. */
+export function auditConfig(audit: AuditSpec, podSecurityEnforce: SpecLevel | undefined): AuditConfig {
+  return {
+    allowedRegistries: audit.allowedRegistries,
+    disabledChecks: audit.disabledChecks,
+    secretReadAllowlist: audit.secretReadAllowlist,
+    requireCpuLimit: audit.requireCpuLimit,
+    // The level NS-001 and the level-dependent workload checks hold namespaces to: the enforced
+    // one when the baseline sets it above privileged, else restricted, the checklist's target.
+    podSecurityLevel: podSecurityEnforce === 'baseline' ? 'baseline' : 'restricted',
+    ...(audit.oidcGroupPrefix === undefined ? {} : { oidcGroupPrefix: audit.oidcGroupPrefix }),
+  };
+}
+
+/** Everything the namespace checks read for one namespace, from the caches. */
+export function gatherAuditInput(view: CacheView, namespace: string, config: AuditConfig): AuditInput {
+  const ns = view.get('namespaces', namespace);
+  const workloadObjects: WorkloadObject[] = [];
+  for (const [plural, kind] of WORKLOAD_PLURALS) {
+    for (const o of view.list(plural, namespace)) workloadObjects.push({ ...(o as unknown as WorkloadObject), kind, metadata: { ...(o.metadata as WorkloadObject['metadata']) } });
+  }
+  const roleBindings = view.list('rolebindings', namespace).map((o) => binding(o, 'RoleBinding'));
+  const referenced = new Set(roleBindings.filter((b) => b.roleRef.kind === 'ClusterRole').map((b) => b.roleRef.name));
+  const clusterRoles = [...referenced].flatMap((n) => {
+    const o = view.get('clusterroles', n);
+    return o === undefined ? [] : [role(o, 'ClusterRole')];
+  });
+  const clusterRoleBindings = view
+    .list('clusterrolebindings')
+    .map((o) => binding(o, 'ClusterRoleBinding'))
+    .filter((b) => (b.subjects ?? []).some((s) => s.kind === 'ServiceAccount' && s.namespace === namespace));
+  return {
+    namespace: { name: namespace, labels: ns?.metadata?.labels, annotations: annotations(ns ?? {}) },
+    workloads: topLevelWorkloads(workloadObjects),
+    pods: view.list('pods', namespace) as unknown as Pod[],
+    serviceAccounts: view.list('serviceaccounts', namespace).map((o): ServiceAccount => ({ name: name(o), automountServiceAccountToken: o.automountServiceAccountToken as boolean | undefined })),
+    roles: view.list('roles', namespace).map((o) => role(o, 'Role')),
+    roleBindings,
+    clusterRoles,
+    clusterRoleBindings,
+    services: view.list('services', namespace).map((o): Service => ({ name: name(o), annotations: annotations(o), spec: (o.spec ?? {}) })),
+    ingresses: view.list('ingresses', namespace).map((o): Ingress => ({ name: name(o), annotations: annotations(o), spec: (o.spec ?? {}) })),
+    networkPolicies: view.list('networkpolicies', namespace).map((o): NetworkPolicy => ({ name: name(o), spec: o.spec as NetworkPolicy['spec'] })),
+    resourceQuotas: view.list('resourcequotas', namespace).map((o): ResourceQuota => ({ name: name(o), spec: (o.spec ?? {}) })),
+    limitRanges: view.list('limitranges', namespace).map((o): LimitRange => ({ name: name(o), spec: (o.spec ?? { limits: [] }) as LimitRange['spec'] })),
+    configMaps: view.list('configmaps', namespace).map((o): ConfigMap => ({ name: name(o), annotations: annotations(o), data: o.data as ConfigMap['data'] })),
+    persistentVolumeClaims: view.list('persistentvolumeclaims', namespace).map((o): NamedObject => ({ name: name(o) })),
+    config,
+  };
+}

@@ -1,0 +1,122 @@
+import type { Logger } from 'winston';
+import { API_VERSION, KIND } from '../api/names.js';
+import { evaluateNamespace } from '../audit/evaluate.js';
+import { annotationIndex, applyExemptions } from '../audit/exemptions.js';
+import { POLICY_REPORT_NAME, policyReportContent, RESULTS_HASH_ANNOTATION, resultsHash } from '../audit/policyreport.js';
+import type { Finding } from '../audit/types.js';
+import type { KubeClient } from '../kube/client.js';
+import type { EventRecorder } from '../kube/events.js';
+import { apply, remove } from '../kube/operations.js';
+import { POLICY_REPORT } from '../kube/resources.js';
+import { managedLabels, ownerReference } from '../render/objects.js';
+import { auditConfig, gatherAuditInput, type CacheView } from './auditinput.js';
+import { reduceFindings, type AuditStore } from './auditstore.js';
+import type { BaselineRegistry } from './baselines.js';
+import type { ResultStore } from './results.js';
+
+export interface AuditorDeps {
+  client: KubeClient;
+  log: Logger;
+  caches: CacheView;
+  baselines: BaselineRegistry;
+  results: ResultStore;
+  audits: AuditStore;
+  events: EventRecorder;
+  now: () => Date;
+  /** True when the wgpolicyk8s.io PolicyReport CRD is served. */
+  reportsEnabled: () => boolean;
+}
+
+/** Events per namespace and pass: a namespace full of new findings must not flood the API server. */
+const MAX_EVENTS_PER_PASS = 10;
+
+function findingKey(f: Finding): string {
+  return `${f.checkId}/${f.resource.kind}/${f.resource.name}`;
+}
+
+/**
+ * Audits one namespace against the baseline that wins it, in either mode: gather from the caches,
+ * evaluate the pure checks, apply exemptions, then record the result for status and metrics, write
+ * the PolicyReport when its results changed, and send an Event for each finding that opened.
+ */
+export class Auditor {
+  /** Failing findings per namespace at the last audit, to tell which ones are new. */
+  private readonly open = new Map<string, Set<string>>();
+
+  constructor(private readonly deps: AuditorDeps) {}
+
+  async audit(namespace: string): Promise<void> {
+    const { caches, baselines, results, audits, now } = this.deps;
+    const winner = results.get(namespace)?.winner;
+    const known = winner === undefined ? undefined : baselines.get(winner);
+    if (known === undefined || !known.parsed.ok || caches.get('namespaces', namespace) === undefined) {
+      audits.delete(namespace);
+      this.open.delete(namespace);
+      await this.removeReport(namespace);
+      return;
+    }
+    const baseline = known.parsed.baseline;
+    const input = gatherAuditInput(caches, namespace, auditConfig(baseline.spec.audit, baseline.spec.podSecurity?.enforce));
+    const at = now();
+    const findings = applyExemptions(evaluateNamespace(input), {
+      specExemptions: baseline.spec.audit.exemptions,
+      now: at,
+      workloadAnnotations: annotationIndex(input),
+      namespace,
+    });
+    audits.set(namespace, reduceFindings(baseline.name, findings));
+    this.recordOpened(namespace, findings);
+    if (!this.deps.reportsEnabled()) return;
+    const hash = resultsHash(findings);
+    const current = caches.get(POLICY_REPORT.plural, POLICY_REPORT_NAME, namespace);
+    const currentOwner = current?.metadata?.labels?.['posture.dev/baseline'];
+    if (current?.metadata?.annotations?.[RESULTS_HASH_ANNOTATION] === hash && currentOwner === baseline.name) return;
+    await apply(this.deps.client, {
+      apiVersion: POLICY_REPORT.apiVersion,
+      kind: POLICY_REPORT.kind,
+      metadata: {
+        name: POLICY_REPORT_NAME,
+        namespace,
+        labels: managedLabels(baseline.name),
+        annotations: { [RESULTS_HASH_ANNOTATION]: hash },
+        ownerReferences: [ownerReference(baseline)],
+      },
+      ...policyReportContent(namespace, findings, at),
+    });
+  }
+
+  forget(namespace: string): void {
+    this.open.delete(namespace);
+  }
+
+  private async removeReport(namespace: string): Promise<void> {
+    if (!this.deps.reportsEnabled()) return;
+    const current = this.deps.caches.get(POLICY_REPORT.plural, POLICY_REPORT_NAME, namespace);
+    if (current?.metadata?.labels?.['app.kubernetes.io/managed-by'] !== 'posture-operator') return;
+    await remove(this.deps.client, POLICY_REPORT, POLICY_REPORT_NAME, namespace);
+  }
+
+  /**
+   * A FindingOpened event per newly failing result. The first audit of a namespace after a start
+   * only learns what is open: a restart does not re-announce every finding.
+   */
+  private recordOpened(namespace: string, findings: readonly Finding[]): void {
+    const failing = findings.filter((f) => f.result === 'fail');
+    const before = this.open.get(namespace);
+    this.open.set(namespace, new Set(failing.map(findingKey)));
+    if (before === undefined) return;
+    const opened = failing.filter((f) => !before.has(findingKey(f))).slice(0, MAX_EVENTS_PER_PASS);
+    const winner = this.deps.results.get(namespace)?.winner;
+    const uid = winner === undefined ? undefined : this.deps.baselines.get(winner)?.uid;
+    for (const f of opened) {
+      if (winner === undefined || uid === undefined) break;
+      this.deps.events.record(
+        { apiVersion: API_VERSION, kind: KIND, name: winner, uid },
+        'Warning',
+        'FindingOpened',
+        'Audit',
+        `${f.checkId} ${f.severity} in ${namespace}: ${f.resource.kind} ${f.resource.name}: ${f.message}`,
+      );
+    }
+  }
+}
