@@ -75,8 +75,17 @@ export function auditConfig(audit: AuditSpec, podSecurityEnforce: SpecLevel | un
   };
 }
 
-/** Everything the namespace checks read for one namespace, from the caches. */
-export function gatherAuditInput(view: CacheView, namespace: string, config: AuditConfig): AuditInput {
+function byName(a: CachedObject, b: CachedObject): number {
+  return name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0;
+}
+
+/**
+ * Everything the namespace checks read for one namespace, from the caches. Lists are sorted by
+ * name: cache order depends on event history, and messages that name several objects must not
+ * change (nor the PolicyReport be rewritten) when only the order did.
+ */
+export function gatherAuditInput(cache: CacheView, namespace: string, config: AuditConfig): AuditInput {
+  const view: CacheView = { get: (p, n, ns) => cache.get(p, n, ns), list: (p, ns) => [...cache.list(p, ns)].sort(byName) };
   const ns = view.get('namespaces', namespace);
   const workloadObjects: WorkloadObject[] = [];
   for (const [plural, kind] of WORKLOAD_PLURALS) {

@@ -47,7 +47,10 @@ export class Auditor {
 
   async audit(namespace: string): Promise<void> {
     const { caches, baselines, results, audits, now } = this.deps;
-    const winner = results.get(namespace)?.winner;
+    const result = results.get(namespace);
+    // Not reconciled yet (just after a start): its reconcile schedules the audit, with the winner known.
+    if (result === undefined && caches.get('namespaces', namespace) !== undefined) return;
+    const winner = result?.winner;
     const known = winner === undefined ? undefined : baselines.get(winner);
     if (known === undefined || !known.parsed.ok || caches.get('namespaces', namespace) === undefined) {
       audits.delete(namespace);
