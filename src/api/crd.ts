@@ -44,8 +44,11 @@ export function securityBaselineCrd(): JsonSchema {
           additionalPrinterColumns: [
             { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },
             { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
-            { name: 'Selected', type: 'integer', jsonPath: '.status.namespaces.selected' },
-            { name: 'Enforced', type: 'integer', jsonPath: '.status.namespaces.enforced' },
+            { name: 'Compliant', type: 'string', jsonPath: ".status.conditions[?(@.type=='Compliant')].status" },
+            { name: 'Namespaces', type: 'integer', jsonPath: '.status.namespaces.selected', description: 'Namespaces selected and won.' },
+            { name: 'Enforced', type: 'integer', jsonPath: '.status.namespaces.enforced', priority: 1 },
+            { name: 'Score', type: 'integer', jsonPath: '.status.complianceScore' },
+            { name: 'Drift', type: 'integer', jsonPath: '.status.drift.detected' },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],
           schema: {
