@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { AuthenticationV1Api, AuthorizationV1Api, KubeConfig } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import type { ControlPlane } from '../../hack/controlplane/launcher.js';
@@ -169,6 +171,14 @@ describe('operator: first slice against a real control plane', function () {
     assert.match(status.message ?? '', /spec\.mode: Unsupported value: "Sometimes"/);
     assert.ok(status.details?.causes?.some((c) => c.field === 'spec.mode'), 'the cause names spec.mode');
     await assert.rejects(k.getBaseline(name), 'nothing was stored');
+  });
+
+  it('answers kubectl explain from the CRD descriptions', async () => {
+    const { stdout } = await promisify(execFile)('kubectl', ['explain', 'securitybaseline.spec.networkPolicy', `--kubeconfig=${cp.kubeconfigPath}`]);
+    assert.match(stdout, /GROUP:\s+posture\.dev/);
+    assert.match(stdout, /NetworkPolicies written into every selected namespace/);
+    assert.match(stdout, /allowDNS\s+<boolean>/);
+    assert.match(stdout, /Allow egress to kube-dns/);
   });
 
   it('sends no write while nothing changes', async () => {
