@@ -1,6 +1,7 @@
 // Installs what the operator needs into a cluster, as the admin: the CRD, the operator's namespace,
-// ServiceAccount and ClusterRole from config/rbac, and optionally the samples. Used by `npm start` on
-// the local control plane and by the integration tests, so both run the operator exactly as deployed.
+// ServiceAccount, ClusterRole and leader-election Role from config/rbac, and optionally the samples.
+// Used by `npm start` on the local control plane and by the integration tests, so both run the
+// operator exactly as deployed.
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -25,6 +26,8 @@ const KINDS: Record<string, ResourceType> = Object.fromEntries(
       ['v1', 'ServiceAccount', 'serviceaccounts', true],
       ['rbac.authorization.k8s.io/v1', 'ClusterRole', 'clusterroles', false],
       ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'clusterrolebindings', false],
+      ['rbac.authorization.k8s.io/v1', 'Role', 'roles', true],
+      ['rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings', true],
       ['posture.dev/v1alpha1', 'SecurityBaseline', 'securitybaselines', false],
     ] as const
   ).map(([apiVersion, kind, plural, namespaced]) => [`${apiVersion}/${kind}`, { apiVersion, kind, plural, namespaced }]),
@@ -85,6 +88,8 @@ export async function installOperatorPrerequisites(kubeconfigPath: string): Prom
     ...(await readManifests('config/rbac/service_account.yaml')),
     ...(await readManifests('config/rbac/role.yaml')),
     ...(await readManifests('config/rbac/role_binding.yaml')),
+    ...(await readManifests('config/rbac/leader_election_role.yaml')),
+    ...(await readManifests('config/rbac/leader_election_role_binding.yaml')),
   ]);
   await waitFor('the SecurityBaseline CRD to be established', async () => {
     const crdType = typeOf(crd[0] ?? {});

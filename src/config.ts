@@ -8,14 +8,50 @@ export interface OperatorConfig {
   concurrency: number;
   logLevel: LogLevel;
   operatorNamespace: string | undefined;
+  /** Compete for the Lease in operatorNamespace; only the holder reconciles. */
+  leaderElect: boolean;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
+const LEADER_ELECT = 'leader-elect';
+/** Go's strconv.ParseBool, which kubebuilder's flags use. */
+const TRUE = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
+const FALSE = new Set(['0', 'f', 'F', 'false', 'FALSE', 'False']);
+
+/**
+ * Takes the boolean flags out of argv before util.parseArgs sees it: parseArgs has no
+ * `--flag=false` for booleans, which kubebuilder's users type. The last occurrence wins, as in Go.
+ */
+function extractBoolean(argv: readonly string[], name: string): { rest: string[]; value: boolean | undefined } {
+  let value: boolean | undefined;
+  const rest: string[] = [];
+  for (const [i, arg] of argv.entries()) {
+    if (arg === `--${name}`) {
+      const next = argv[i + 1];
+      if (next !== undefined && (TRUE.has(next) || FALSE.has(next))) {
+        throw new Error(`--${name}: a boolean flag takes its value after "=", as in --${name}=${next}`);
+      }
+      value = true;
+      continue;
+    }
+    if (!arg.startsWith(`--${name}=`)) {
+      rest.push(arg);
+      continue;
+    }
+    const text = arg.slice(name.length + 3);
+    if (TRUE.has(text)) value = true;
+    else if (FALSE.has(text)) value = false;
+    else throw new Error(`--${name}: expected true or false, got "${text}"`);
+  }
+  return { rest, value };
+}
+
 /** Flags use kubebuilder's names, so the manager Deployment reads like any other operator's. */
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): OperatorConfig {
+  const leaderElectFlag = extractBoolean(argv, LEADER_ELECT);
   const { values } = parseArgs({
-    args: [...argv],
+    args: leaderElectFlag.rest,
     strict: true,
     options: {
       'metrics-bind-address': { type: 'string', default: ':8080' },
@@ -30,11 +66,19 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Op
   }
   const logLevel = values['log-level'] as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new Error(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  const operatorNamespace = env.POD_NAMESPACE === '' ? undefined : env.POD_NAMESPACE;
+  // Default on in-cluster (kubelet sets KUBERNETES_SERVICE_HOST in every pod), off on a laptop.
+  const inCluster = env.KUBERNETES_SERVICE_HOST !== undefined && env.KUBERNETES_SERVICE_HOST !== '';
+  const leaderElect = leaderElectFlag.value ?? inCluster;
+  if (leaderElect && operatorNamespace === undefined) {
+    throw new Error('--leader-elect: POD_NAMESPACE must be set (the namespace that holds the leader-election Lease); or pass --leader-elect=false');
+  }
   return {
     metricsAddress: parseBindAddress('--metrics-bind-address', values['metrics-bind-address']),
     healthAddress: parseBindAddress('--health-probe-bind-address', values['health-probe-bind-address']),
     concurrency,
     logLevel,
-    operatorNamespace: env.POD_NAMESPACE === '' ? undefined : env.POD_NAMESPACE,
+    operatorNamespace,
+    leaderElect,
   };
 }

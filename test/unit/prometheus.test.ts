@@ -68,9 +68,6 @@ const EXPECTED_ALERTS = [
   'PostureOperatorAbsent',
 ];
 
-/** Metrics DESIGN.md fixes that the operator does not export yet; rules may use them only where absence is harmless. */
-const DESIGNED_NOT_YET_EXPORTED = new Set(['posture_leader']);
-
 function alert(name: string): Rule & { alert: string } {
   const found = alerts.find((a) => a.alert === name);
   assert.ok(found, `alert ${name} not in rules.yaml`);
@@ -156,7 +153,7 @@ describe('Prometheus alerts (config/prometheus)', () => {
     );
     for (const a of alerts) {
       for (const used of a.expr.match(/\bposture_[a-z_]+/g) ?? []) {
-        assert.ok(exported.has(used) || DESIGNED_NOT_YET_EXPORTED.has(used), `${a.alert} uses ${used}, which the operator does not export`);
+        assert.ok(exported.has(used), `${a.alert} uses ${used}, which the operator does not export`);
       }
     }
   });

@@ -16,6 +16,12 @@ export interface RunningOperator {
   pid: number;
   /** SIGTERM and wait for a clean exit. */
   stop(): Promise<number | null>;
+  /** Sends a signal (SIGKILL: kill -9) and resolves on exit: the exit code, or null when the signal ended it. */
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+  /** Whether the process is still running. */
+  readonly alive: boolean;
+  /** Resolves when the process exits, however: its exit code, or null when a signal ended it. */
+  readonly exited: Promise<number | null>;
   /** Reads /metrics and returns the sum of a counter's samples whose labels match. */
   counter(name: string, labels?: Record<string, string>): Promise<number>;
 }
@@ -36,14 +42,24 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startOperator(cp: ControlPlane, args: readonly string[] = []): Promise<RunningOperator> {
+export interface StartOperatorOptions {
+  /** Extra environment for the operator process, e.g. POD_NAME; overrides the defaults. */
+  env?: Record<string, string>;
+}
+
+export async function startOperator(cp: ControlPlane, args: readonly string[] = [], options: StartOperatorOptions = {}): Promise<RunningOperator> {
   if (!installed.has(cp)) {
     await installOperatorPrerequisites(cp.kubeconfigPath);
     installed.add(cp);
   }
   const kubeconfig = await cp.mintServiceAccountKubeconfig(OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT, join(cp.dir, 'operator.kubeconfig'));
   const [metricsPort, healthPort] = [await freePort(), await freePort()];
-  const logPath = join(cp.dir, `operator-${Date.now()}.log`);
+  const podName = options.env?.POD_NAME;
+  const logPath = join(cp.dir, `operator-${Date.now()}${podName === undefined ? '' : `-${podName}`}.log`);
+  // Not in-cluster, whatever the test runner is: --leader-elect defaults off, as on a laptop.
+  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfig, POD_NAMESPACE: OPERATOR_NAMESPACE, ...options.env };
+  delete env.KUBERNETES_SERVICE_HOST;
+  delete env.KUBERNETES_SERVICE_PORT;
   const log = createWriteStream(logPath);
   const child: ChildProcess = spawn(
     process.execPath,
@@ -55,7 +71,7 @@ export async function startOperator(cp: ControlPlane, args: readonly string[] = 
       `--health-probe-bind-address=127.0.0.1:${healthPort}`,
       ...args,
     ],
-    { cwd: repoRoot, env: { ...process.env, KUBECONFIG: kubeconfig, POD_NAMESPACE: OPERATOR_NAMESPACE }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
@@ -89,6 +105,14 @@ export async function startOperator(cp: ControlPlane, args: readonly string[] = 
       if (alive) child.kill('SIGTERM');
       return exited;
     },
+    kill: async (signal) => {
+      if (alive) child.kill(signal);
+      return exited;
+    },
+    get alive() {
+      return alive;
+    },
+    exited,
     counter: async (name, labels = {}) => sumSamples(await (await fetch(metricsUrl)).text(), name, labels),
   };
 }

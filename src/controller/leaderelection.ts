@@ -1,0 +1,323 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { errorMessage, isConflict } from '../kube/errors.js';
+import { microTime, type Lease, type LeaseSpec, type LeaseStore } from '../kube/lease.js';
+import { systemClock, type Clock } from './clock.js';
+
+/** The Lease every replica competes for, in POD_NAMESPACE. */
+export const LEASE_NAME = 'posture-operator';
+
+/** Why a leader stopped leading without being asked to. */
+export type LostReason = 'renew-deadline' | 'lease-taken';
+
+export interface ElectorLog {
+  info(message: string, meta?: Record<string, unknown>): unknown;
+  warn(message: string, meta?: Record<string, unknown>): unknown;
+  debug(message: string, meta?: Record<string, unknown>): unknown;
+}
+
+export interface LeaderElectorOptions {
+  store: LeaseStore;
+  /** This replica's name in the Lease's holderIdentity (POD_NAME). */
+  identity: string;
+  clock?: Clock;
+  /** How long a standby waits, from when it last saw the Lease change, before taking it over. */
+  leaseDurationMs?: number;
+  /** How long a leader keeps leading without a successful renewal. */
+  renewDeadlineMs?: number;
+  /** Time between attempts, to acquire or to renew. */
+  retryPeriodMs?: number;
+  /** A standby waits retryPeriod plus up to this factor of it at random (client-go's JitterFactor). */
+  jitterFactor?: number;
+  random?: () => number;
+  log?: ElectorLog;
+  onStartedLeading(): void;
+  /** Leadership was lost (not released): the caller must stop writing, at once. */
+  onStoppedLeading(reason: LostReason): void;
+}
+
+/** The Lease as last read or written, and when (on the local clock) its record last changed. */
+interface Observation {
+  record: string;
+  at: number;
+  lease: Lease;
+}
+
+type Attempt = 'acquired' | 'held-by-other' | 'failed';
+
+const quiet: ElectorLog = { info: () => undefined, warn: () => undefined, debug: () => undefined };
+
+/**
+ * Leader election on a coordination.k8s.io/v1 Lease, with client-go's semantics:
+ *
+ * - standby: every retryPeriod (jittered) read the Lease; take it when it does not exist (create),
+ *   when holderIdentity is empty (released) or when its record has not changed for its
+ *   leaseDurationSeconds, measured on the local clock from when this replica saw it change, so
+ *   clocks of different replicas never need to agree;
+ * - every write is optimistic: a create that finds the Lease exists, or an update with a stale
+ *   resourceVersion, gets 409 and means another replica won;
+ * - leader: renew every retryPeriod; if no renewal succeeds within renewDeadline (counted from the
+ *   renewTime last written), or the Lease turns out to name someone else, stop leading. renewDeadline
+ *   is shorter than leaseDuration, so the old leader has stopped before any standby may take over;
+ * - release(): a leader that shuts down writes holderIdentity "" and leaseDurationSeconds 1, so a
+ *   standby takes over on its next attempt instead of waiting out the lease.
+ */
+export class LeaderElector {
+  private readonly clock: Clock;
+  private readonly log: ElectorLog;
+  private readonly leaseDurationMs: number;
+  private readonly renewDeadlineMs: number;
+  private readonly retryPeriodMs: number;
+  private readonly jitterFactor: number;
+  private readonly random: () => number;
+  private observed: Observation | undefined;
+  /** Our last write named us holder, and we have not let go since. */
+  private holding = false;
+  /** The renewTime of our last successful write, on the local clock. */
+  private renewedAt = 0;
+  private leading = false;
+  private stopped = false;
+  private lastHolder: string | undefined;
+  private inflight: Promise<Attempt> | undefined;
+  private wake: (() => void) | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: LeaderElectorOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.log = options.log ?? quiet;
+    this.leaseDurationMs = options.leaseDurationMs ?? 15_000;
+    this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
+    this.retryPeriodMs = options.retryPeriodMs ?? 2_000;
+    this.jitterFactor = options.jitterFactor ?? 1.2;
+    this.random = options.random ?? Math.random;
+    if (options.identity === '') throw new Error('leader election: identity must not be empty');
+    if (this.leaseDurationMs % 1000 !== 0) throw new Error('leader election: leaseDuration must be whole seconds (leaseDurationSeconds)');
+    if (!(this.leaseDurationMs > this.renewDeadlineMs)) throw new Error('leader election: leaseDuration must be greater than renewDeadline');
+    if (!(this.renewDeadlineMs > this.retryPeriodMs && this.retryPeriodMs > 0)) throw new Error('leader election: renewDeadline must be greater than retryPeriod, and retryPeriod positive');
+  }
+
+  get identity(): string {
+    return this.options.identity;
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** How long a leader that just lost by renewDeadline may still take to stop before a standby can take over. */
+  get stepDownBudgetMs(): number {
+    return this.leaseDurationMs - this.renewDeadlineMs;
+  }
+
+  /**
+   * Stands by until this replica holds the Lease, calls onStartedLeading, then renews until
+   * release() (resolves quietly) or until leadership is lost (calls onStoppedLeading, then resolves).
+   */
+  run(): Promise<void> {
+    this.running ??= this.loop();
+    return this.running;
+  }
+
+  /** Stops the loop; a holder then hands the Lease back. onStoppedLeading is not called. */
+  async release(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    // Let an attempt in flight land first, so the release carries the newest resourceVersion.
+    if (this.inflight !== undefined) await this.before(this.inflight, this.clock.now() + this.renewDeadlineMs, 'failed');
+    this.leading = false;
+    const observed = this.observed;
+    if (!this.holding || observed === undefined) return;
+    this.holding = false;
+    const now = this.clock.now();
+    const released: LeaseSpec = {
+      holderIdentity: '',
+      leaseDurationSeconds: 1,
+      acquireTime: microTime(now),
+      renewTime: microTime(now),
+      leaseTransitions: observed.lease.spec?.leaseTransitions ?? 0,
+    };
+    const write = this.options.store.update({ ...observed.lease, spec: released }).then(
+      () => {
+        this.log.info('leader election: released the lease', { lease: this.options.store.description, identity: this.identity });
+      },
+      (err: unknown) => {
+        this.log.warn('leader election: could not release the lease; a standby takes over when it expires', { error: errorMessage(err) });
+      },
+    );
+    await this.before(write, now + this.renewDeadlineMs, undefined);
+  }
+
+  private async loop(): Promise<void> {
+    const { log } = this;
+    const lease = this.options.store.description;
+    log.info('leader election: standing by', { lease, identity: this.identity });
+    for (;;) {
+      const outcome = await this.attempt();
+      if (this.halted()) return;
+      if (outcome === 'acquired') break;
+      await this.sleep(this.retryPeriodMs * (1 + this.random() * this.jitterFactor));
+      if (this.halted()) return;
+    }
+    this.leading = true;
+    log.info('leader election: became leader', { lease, identity: this.identity, transitions: this.observed?.lease.spec?.leaseTransitions ?? 0 });
+    this.options.onStartedLeading();
+    for (;;) {
+      const deadline = this.renewedAt + this.renewDeadlineMs;
+      await this.sleep(Math.max(0, Math.min(this.retryPeriodMs, deadline - this.clock.now())));
+      if (this.halted()) return;
+      if (this.clock.now() >= deadline) {
+        this.lose('renew-deadline');
+        return;
+      }
+      const outcome = await this.before(this.attempt(), deadline, 'failed');
+      if (this.halted()) return;
+      if (outcome === 'held-by-other') {
+        this.lose('lease-taken');
+        return;
+      }
+      if (outcome !== 'acquired') log.warn('leader election: failed to renew the lease', { lease, deadlineInMs: deadline - this.clock.now() });
+    }
+  }
+
+  /** A method, not the field, so the compiler does not assume it unchanged across an await. */
+  private halted(): boolean {
+    return this.stopped;
+  }
+
+  private lose(reason: LostReason): void {
+    this.leading = false;
+    this.holding = false;
+    this.log.warn('leader election: lost the lease', { lease: this.options.store.description, identity: this.identity, reason, holder: this.observed?.lease.spec?.holderIdentity ?? '' });
+    this.options.onStoppedLeading(reason);
+  }
+
+  private attempt(): Promise<Attempt> {
+    const p = this.tryAcquireOrRenew();
+    this.inflight = p;
+    return p;
+  }
+
+  /** One round of client-go's tryAcquireOrRenew. Never throws: API errors are logged and count as 'failed'. */
+  private async tryAcquireOrRenew(): Promise<Attempt> {
+    const { store } = this.options;
+    const leaseDurationSeconds = this.leaseDurationMs / 1000;
+
+    // Fast path for a leader: update from what we last wrote; any failure falls back to a read.
+    const mine = this.observed;
+    if (this.holding && mine !== undefined && mine.at + this.leaseDurationMs > this.clock.now()) {
+      const now = this.clock.now();
+      const spec = { ...mine.lease.spec, holderIdentity: this.identity, leaseDurationSeconds, renewTime: microTime(now) };
+      try {
+        this.wrote(await store.update({ ...mine.lease, spec }), now);
+        return 'acquired';
+      } catch (err) {
+        this.log.debug('leader election: renew from the last write failed; reading the lease', { error: errorMessage(err) });
+      }
+    }
+
+    let current: Lease | undefined;
+    try {
+      current = await store.get();
+    } catch (err) {
+      this.log.warn('leader election: cannot read the lease', { lease: store.description, error: errorMessage(err) });
+      return 'failed';
+    }
+    if (current === undefined) {
+      const now = this.clock.now();
+      const fresh: Lease = {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: store.name, namespace: store.namespace },
+        spec: { holderIdentity: this.identity, leaseDurationSeconds, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
+      };
+      try {
+        this.wrote(await store.create(fresh), now);
+        return 'acquired';
+      } catch (err) {
+        this.holding = false;
+        if (isConflict(err)) this.log.debug('leader election: another replica created the lease first');
+        else this.log.warn('leader election: cannot create the lease', { lease: store.description, error: errorMessage(err) });
+        return 'failed';
+      }
+    }
+
+    this.observe(current);
+    const spec = current.spec ?? {};
+    const holder = spec.holderIdentity ?? '';
+    const observedAt = this.observed?.at ?? this.clock.now();
+    const expiresAt = observedAt + (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
+    if (holder !== '' && holder !== this.identity && expiresAt > this.clock.now()) {
+      this.holding = false;
+      if (holder !== this.lastHolder) this.log.info('leader election: the lease is held', { lease: store.description, holder });
+      this.lastHolder = holder;
+      return 'held-by-other';
+    }
+
+    const now = this.clock.now();
+    const renewing = holder === this.identity;
+    const next: LeaseSpec = {
+      holderIdentity: this.identity,
+      leaseDurationSeconds,
+      acquireTime: renewing ? (spec.acquireTime ?? microTime(now)) : microTime(now),
+      renewTime: microTime(now),
+      leaseTransitions: renewing ? (spec.leaseTransitions ?? 0) : (spec.leaseTransitions ?? 0) + 1,
+    };
+    try {
+      this.wrote(await store.update({ ...current, spec: next }), now);
+      if (!renewing) this.log.info('leader election: took over the lease', { lease: store.description, from: holder === '' ? '(released)' : holder });
+      return 'acquired';
+    } catch (err) {
+      this.holding = false;
+      if (isConflict(err)) this.log.debug('leader election: another replica wrote the lease first');
+      else this.log.warn('leader election: cannot update the lease', { lease: store.description, error: errorMessage(err) });
+      return 'failed';
+    }
+  }
+
+  /** Restarts the expiry clock only when the record changed since we last saw it (as client-go does). */
+  private observe(lease: Lease): void {
+    const spec = lease.spec ?? {};
+    const record = JSON.stringify([spec.holderIdentity ?? '', spec.leaseDurationSeconds, spec.acquireTime, spec.renewTime, spec.leaseTransitions]);
+    if (this.observed?.record !== record) this.observed = { record, at: this.clock.now(), lease };
+    else this.observed.lease = lease;
+  }
+
+  private wrote(lease: Lease, renewTime: number): void {
+    this.observe(lease);
+    this.holding = true;
+    this.renewedAt = renewTime;
+    this.lastHolder = this.identity;
+  }
+
+  /** The work's result, or timedOut once the local clock reaches the deadline (a request that hangs). */
+  private before<T>(work: Promise<T>, deadline: number, timedOut: T): Promise<T> {
+    let handle: unknown;
+    const timeout = new Promise<T>((resolve) => {
+      handle = this.clock.setTimeout(() => {
+        resolve(timedOut);
+      }, Math.max(0, deadline - this.clock.now()));
+    });
+    return Promise.race([work, timeout]).finally(() => {
+      this.clock.clearTimeout(handle);
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const handle = this.clock.setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        this.clock.clearTimeout(handle);
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+}
+
+/** POD_NAME when set; otherwise the hostname and a random suffix, so two processes on one host differ. */
+export function holderIdentity(podName: string | undefined): string {
+  return podName !== undefined && podName !== '' ? podName : `${hostname()}_${randomUUID()}`;
+}
