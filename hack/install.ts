@@ -29,6 +29,10 @@ const KINDS: Record<string, ResourceType> = Object.fromEntries(
       ['rbac.authorization.k8s.io/v1', 'Role', 'roles', true],
       ['rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings', true],
       ['posture.dev/v1alpha1', 'SecurityBaseline', 'securitybaselines', false],
+      ['apps/v1', 'Deployment', 'deployments', true],
+      ['policy/v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true],
+      ['v1', 'Service', 'services', true],
+      ['networking.k8s.io/v1', 'NetworkPolicy', 'networkpolicies', true],
     ] as const
   ).map(([apiVersion, kind, plural, namespaced]) => [`${apiVersion}/${kind}`, { apiVersion, kind, plural, namespaced }]),
 );
@@ -53,8 +57,11 @@ function typeOf(object: KubernetesObject): ResourceType {
   return type;
 }
 
-/** Server-side applies objects as the installer (not as the operator's field manager). */
-export async function applyAll(client: KubeClient, objects: readonly KubernetesObject[]): Promise<void> {
+/**
+ * Server-side applies objects as the installer (not as the operator's field manager). With dryRun
+ * the API server validates and admits each object fully but stores nothing.
+ */
+export async function applyAll(client: KubeClient, objects: readonly KubernetesObject[], options: { dryRun?: boolean } = {}): Promise<void> {
   for (const object of objects) {
     const type = typeOf(object);
     await client.request({
@@ -62,7 +69,7 @@ export async function applyAll(client: KubeClient, objects: readonly KubernetesO
       resource: type.plural,
       method: 'PATCH',
       path: objectPath(type, object.metadata?.name ?? '', type.namespaced ? object.metadata?.namespace : undefined),
-      query: { fieldManager: 'posture-installer', force: 'true' },
+      query: { fieldManager: 'posture-installer', force: 'true', ...(options.dryRun === true ? { dryRun: 'All', fieldValidation: 'Strict' } : {}) },
       body: object,
       contentType: 'application/apply-patch+yaml',
     });

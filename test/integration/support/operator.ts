@@ -45,10 +45,12 @@ export async function freePort(): Promise<number> {
 export interface StartOperatorOptions {
   /** Extra environment for the operator process, e.g. POD_NAME; overrides the defaults. */
   env?: Record<string, string>;
+  /** The test installed the CRD and RBAC itself (from the rendered config/default, say). */
+  preinstalled?: boolean;
 }
 
 export async function startOperator(cp: ControlPlane, args: readonly string[] = [], options: StartOperatorOptions = {}): Promise<RunningOperator> {
-  if (!installed.has(cp)) {
+  if (options.preinstalled !== true && !installed.has(cp)) {
     await installOperatorPrerequisites(cp.kubeconfigPath);
     installed.add(cp);
   }
