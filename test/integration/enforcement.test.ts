@@ -291,6 +291,34 @@ describe('enforcement: every generated object, lifecycle, drift and bad input', 
     await k.deleteBaseline(`greedy-${s}`);
   });
 
+  it('never copies Argo CD tracking labels or annotations from a baseline onto what it generates', async () => {
+    const s = suffix();
+    const ns = `gitops-${s}`;
+    await k.createNamespace(ns, { 'posture.dev/tier': `gitops-${s}` });
+    await fetchAsAdmin(cp, 'POST', '/apis/posture.dev/v1alpha1/securitybaselines', {
+      apiVersion: 'posture.dev/v1alpha1',
+      kind: 'SecurityBaseline',
+      metadata: {
+        name: `gitops-${s}`,
+        labels: { 'app.kubernetes.io/instance': 'posture-baselines', 'argocd.argoproj.io/instance': 'posture-baselines' },
+        annotations: { 'argocd.argoproj.io/tracking-id': 'posture-baselines:posture.dev/SecurityBaseline:/gitops', 'argocd.argoproj.io/sync-wave': '1' },
+      },
+      spec: fullSpec(`gitops-${s}`),
+    });
+    await converged(k, `gitops-${s}`, 1);
+    const tracked = /argocd\.argoproj\.io|app\.kubernetes\.io\/instance/;
+    for (const [base, plural] of NAMESPACED_KINDS) {
+      const list = (await fetchAsAdmin(cp, 'GET', `${base}/namespaces/${ns}/${plural}`)) as { items: { metadata: Meta }[] };
+      for (const item of list.items) {
+        const keys = [...Object.keys(item.metadata.labels ?? {}), ...Object.keys(item.metadata.annotations ?? {})];
+        assert.ok(!keys.some((key) => tracked.test(key)), `${plural}/${item.metadata.name} carries ${keys.join(', ')}`);
+      }
+    }
+    const nsMeta = await namespaceMeta(cp, ns);
+    assert.ok(![...Object.keys(nsMeta.labels ?? {}), ...Object.keys(nsMeta.annotations ?? {})].some((key) => tracked.test(key)));
+    await k.deleteBaseline(`gitops-${s}`);
+  });
+
   it('a restart over a converged cluster sends no write', async () => {
     await eventually('quiet', async () => {
       const before = await writes(op);
