@@ -18,6 +18,12 @@ export interface ControlPlaneOptions {
   log?: (line: string) => void;
   /** Enables the audit log (<dir>/audit.log) with this kube-apiserver audit policy file. */
   auditPolicyFile?: string;
+  /**
+   * Extra kube-apiserver flags, appended after the defaults (a later flag wins), e.g.
+   * `--max-requests-inflight=20` to make API Priority and Fairness throttle sooner, or
+   * `--etcd-compaction-interval=0` to leave compaction to compactEtcd().
+   */
+  apiServerArgs?: readonly string[];
 }
 
 export interface ControlPlanePids {
@@ -40,8 +46,28 @@ export interface ControlPlane {
   /** gitVersion reported by the running kube-apiserver, e.g. v1.36.3. */
   version: string;
   pids: ControlPlanePids;
+  /** etcd's client URL (plain HTTP on loopback), e.g. for its v3 JSON gateway. */
+  etcdUrl: string;
   /** Stops kube-controller-manager, kube-apiserver and etcd (in that order), then removes dir. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Stops kube-apiserver alone: SIGTERM waits for its graceful shutdown, SIGKILL is a crash. etcd and
+   * kube-controller-manager keep running. pids.kubeApiserver changes when it is started again.
+   */
+  stopApiServer(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Starts kube-apiserver again with the same port, flags and certificates; resolves once /readyz answers 200. */
+  startApiServer(): Promise<void>;
+  /** Stops etcd alone (SIGTERM, or SIGKILL for a crash); kube-apiserver keeps running and answers errors. */
+  stopEtcd(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Starts etcd again on the same data dir and ports; resolves once /health is true and kube-apiserver is ready again. */
+  startEtcd(): Promise<void>;
+  /** etcd's current revision (the cluster-wide resourceVersion). */
+  etcdRevision(): Promise<number>;
+  /**
+   * Compacts etcd's history up to revision (default: the current one), physically, so a watch or list
+   * from an older resourceVersion gets 410 Gone. Returns the revision compacted to.
+   */
+  compactEtcd(revision?: number): Promise<number>;
   /**
    * Creates the ServiceAccount if it does not exist yet (the namespace must exist), requests a token for it
    * with the admin identity and writes a kubeconfig with that bearer token to outPath. Returns outPath.
@@ -299,6 +325,43 @@ function httpGet(url: string): Promise<HttpResult> {
   });
 }
 
+function httpPostJson(url: string, body: unknown): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const req = http.request(
+      url,
+      { method: 'POST', agent: false, timeout: 10_000, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => { text += chunk; });
+        res.on('end', () => { resolve({ status: res.statusCode ?? 0, body: text }); });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => { req.destroy(new Error(`POST ${url} timed out`)); });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Calls etcd's v3 JSON gateway (int64 fields come back as strings). */
+async function etcdCall<T>(etcdUrl: string, method: string, body: unknown): Promise<T> {
+  const res = await httpPostJson(`${etcdUrl}/v3/${method}`, body);
+  if (res.status !== 200) throw new Error(`etcd ${method}: HTTP ${res.status} ${res.body}`);
+  return JSON.parse(res.body) as T;
+}
+
+async function signalAndWait(proc: ManagedProcess, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  if (!isAlive(proc.child)) return;
+  if (signal === 'SIGTERM') {
+    await terminate(proc);
+    return;
+  }
+  proc.child.kill('SIGKILL');
+  await proc.exited;
+}
+
 function startProcess(dir: string, name: string, bin: string, args: string[]): ManagedProcess {
   const logPath = path.join(dir, `${name}.log`);
   const fd = openSync(logPath, 'a');
@@ -392,7 +455,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
     const etcdUrl = `http://127.0.0.1:${etcdClientPort}`;
     const peerUrl = `http://127.0.0.1:${etcdPeerPort}`;
-    const etcd = startProcess(dir, 'etcd', path.join(binDir, 'etcd'), [
+    const etcdArgs = [
       '--name=posture',
       `--data-dir=${file('etcd-data')}`,
       `--listen-client-urls=${etcdUrl}`,
@@ -403,12 +466,15 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       '--initial-cluster-state=new',
       '--unsafe-no-fsync',
       '--log-level=warn',
-    ]);
+    ];
+    const etcdHealthy = (proc: ManagedProcess): Promise<void> =>
+      waitUntil(proc, 'etcd /health', async () => {
+        const res = await httpGet(`${etcdUrl}/health`);
+        return res.status === 200 && (JSON.parse(res.body) as { health?: string }).health === 'true';
+      });
+    let etcd = startProcess(dir, 'etcd', path.join(binDir, 'etcd'), etcdArgs);
     processes.push(etcd);
-    await waitUntil(etcd, 'etcd /health', async () => {
-      const res = await httpGet(`${etcdUrl}/health`);
-      return res.status === 200 && (JSON.parse(res.body) as { health?: string }).health === 'true';
-    });
+    await etcdHealthy(etcd);
     log(`etcd ready on ${etcdUrl} (${elapsed()})`);
 
     const server = `https://127.0.0.1:${apiPort}`;
@@ -434,7 +500,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     if (options.auditPolicyFile !== undefined && auditLogPath !== undefined) {
       apiserverArgs.push(`--audit-policy-file=${path.resolve(options.auditPolicyFile)}`, `--audit-log-path=${auditLogPath}`);
     }
-    const apiserver = startProcess(dir, 'kube-apiserver', path.join(binDir, 'kube-apiserver'), apiserverArgs);
+    apiserverArgs.push(...(options.apiServerArgs ?? []));
+    let apiserver = startProcess(dir, 'kube-apiserver', path.join(binDir, 'kube-apiserver'), apiserverArgs);
     processes.push(apiserver);
 
     const [ca, adminCert, adminKey, cmCert, cmKey] = await Promise.all(
@@ -516,6 +583,67 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       return outPath;
     };
 
+    const currentPids: ControlPlanePids = { etcd: pids(etcd), kubeApiserver: pids(apiserver), kubeControllerManager: pids(controllerManager) };
+    /** Puts a restarted process in its predecessor's slot, so stop() and the exit handler reach it. */
+    const replace = (before: ManagedProcess, after: ManagedProcess): void => {
+      const i = processes.indexOf(before);
+      if (i >= 0) processes[i] = after;
+      else processes.push(after);
+    };
+    const assertRunning = (): void => {
+      if (stopping !== undefined) throw new Error('the control plane was stopped');
+    };
+    const apiserverReady = async (proc: ManagedProcess): Promise<void> => {
+      await waitUntil(proc, 'kube-apiserver /readyz', async () => (await request(`${server}/readyz`, admin)).status === 200);
+    };
+
+    const stopApiServer = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
+      assertRunning();
+      await signalAndWait(apiserver, signal);
+      log(`kube-apiserver stopped (${signal})`);
+    };
+    const startApiServer = async (): Promise<void> => {
+      assertRunning();
+      if (isAlive(apiserver.child)) throw new Error('kube-apiserver is already running');
+      const next = startProcess(dir, 'kube-apiserver', path.join(binDir, 'kube-apiserver'), apiserverArgs);
+      replace(apiserver, next);
+      apiserver = next;
+      currentPids.kubeApiserver = pids(next);
+      await apiserverReady(next);
+      log('kube-apiserver started again');
+    };
+    const stopEtcd = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
+      assertRunning();
+      await signalAndWait(etcd, signal);
+      log(`etcd stopped (${signal})`);
+    };
+    const startEtcd = async (): Promise<void> => {
+      assertRunning();
+      if (isAlive(etcd.child)) throw new Error('etcd is already running');
+      // The data dir exists now, so etcd ignores the --initial-* flags and keeps its data.
+      const next = startProcess(dir, 'etcd', path.join(binDir, 'etcd'), etcdArgs);
+      replace(etcd, next);
+      etcd = next;
+      currentPids.etcd = pids(next);
+      await etcdHealthy(next);
+      if (isAlive(apiserver.child)) await apiserverReady(apiserver);
+      log('etcd started again');
+    };
+    const etcdRevision = async (): Promise<number> => {
+      // A range over one key that never exists: the response header carries the current revision.
+      const res = await etcdCall<{ header?: { revision?: string } }>(etcdUrl, 'kv/range', { key: Buffer.from('\0').toString('base64') });
+      const revision = Number(res.header?.revision);
+      if (!Number.isSafeInteger(revision) || revision <= 0) throw new Error(`etcd kv/range: no revision in the response`);
+      return revision;
+    };
+    const compactEtcd = async (revision?: number): Promise<number> => {
+      assertRunning();
+      const target = revision ?? (await etcdRevision());
+      await etcdCall(etcdUrl, 'kv/compaction', { revision: String(target), physical: true });
+      log(`etcd compacted to revision ${target}`);
+      return target;
+    };
+
     return {
       dir,
       kubeconfigPath,
@@ -523,8 +651,15 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       caFile: file('ca.crt'),
       ...(auditLogPath === undefined ? {} : { auditLogPath }),
       version,
-      pids: { etcd: pids(etcd), kubeApiserver: pids(apiserver), kubeControllerManager: pids(controllerManager) },
+      pids: currentPids,
+      etcdUrl,
       stop,
+      stopApiServer,
+      startApiServer,
+      stopEtcd,
+      startEtcd,
+      etcdRevision,
+      compactEtcd,
       mintServiceAccountKubeconfig,
     };
   } catch (err) {

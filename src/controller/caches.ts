@@ -7,6 +7,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { CacheView, CachedObject } from './auditinput.js';
 import type { Clock } from './clock.js';
 import { Informer, type InformerEvent } from './informer.js';
+import { OutageLog } from './outage.js';
 
 export type CacheHandler = (type: ResourceType, event: InformerEvent, object: CachedObject) => void;
 
@@ -18,11 +19,14 @@ export type CacheHandler = (type: ResourceType, event: InformerEvent, object: Ca
 export class Caches implements CacheView {
   private readonly informers = new Map<string, Informer<KubernetesObject & CachedObject>>();
   private readonly handlers: CacheHandler[] = [];
+  /** One for all informers: an API server outage breaks every watch at once, and is logged once. */
+  private readonly outage: OutageLog;
 
   constructor(
     private readonly deps: { kubeConfig: KubeConfig; client: KubeClient; log: Logger; metrics: Metrics; clock: Clock },
     types: readonly ResourceType[] = [SECURITY_BASELINE, NAMESPACE, ...MANAGED_TYPES, ...AUDITED_TYPES],
   ) {
+    this.outage = new OutageLog(deps.log, deps.clock);
     for (const type of types) this.add(type);
   }
 
@@ -32,6 +36,7 @@ export class Caches implements CacheView {
     const { kubeConfig, client, log, metrics, clock } = this.deps;
     const informer = new Informer<KubernetesObject & CachedObject>(type, kubeConfig, client, log, {
       clock,
+      outage: this.outage,
       transform: type === SECURITY_BASELINE ? undefined : (o) => compact(type.plural, o),
       onWatchEnd: (code) => {
         metrics.kubeRequests.inc({ verb: 'watch', resource: type.plural, code });
@@ -70,6 +75,11 @@ export class Caches implements CacheView {
     const informer = this.informers.get(plural);
     if (informer === undefined) return undefined;
     return informer.type.namespaced ? informer.get(name, namespace) : informer.get(name);
+  }
+
+  /** The resourceVersion one informer has observed up to; undefined for a type not watched. */
+  resourceVersion(plural: string): string | undefined {
+    return this.informers.get(plural)?.resourceVersion;
   }
 
   counts(): Record<string, number> {

@@ -5,6 +5,7 @@ import { errorMessage } from '../kube/errors.js';
 import { list } from '../kube/operations.js';
 import { collectionPath, type ResourceType } from '../kube/resources.js';
 import { systemClock, type Clock } from './clock.js';
+import { OutageLog } from './outage.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 export type InformerHandler<T> = (event: InformerEvent, object: T) => void;
@@ -14,8 +15,9 @@ const RESTART_MAX_MS = 30_000;
 
 /**
  * A cache of one resource type kept current by list and watch. client-node's ListWatch relists on
- * 410 Gone but stops for good on any other error; this restarts it with backoff, and logs an outage
- * once per restart, not once per event.
+ * 410 Gone but stops for good on any other error; this restarts it with exponential backoff, reset
+ * only once a list succeeds or a watch is accepted, and reports failures to an OutageLog, which logs
+ * an outage a few times, not once per retry.
  */
 export class Informer<T extends KubernetesObject> {
   private readonly listWatch: ListWatch<T>;
@@ -26,23 +28,35 @@ export class Informer<T extends KubernetesObject> {
   private stopped = false;
   private restartDelayMs = RESTART_BASE_MS;
   private restartTimer: unknown;
+  private readonly outage: OutageLog;
 
   constructor(
     readonly type: ResourceType,
     kubeConfig: KubeConfig,
     client: KubeClient,
-    private readonly log: Logger,
-    options: { labelSelector?: string; clock?: Clock; onWatchEnd?: (code: string) => void; transform?: (object: unknown) => unknown } = {},
+    log: Logger,
+    options: {
+      labelSelector?: string;
+      clock?: Clock;
+      onWatchEnd?: (code: string) => void;
+      transform?: (object: unknown) => unknown;
+      /** Shared by the informers of one operator, so an API server outage is logged once, not per informer. */
+      outage?: OutageLog;
+    } = {},
   ) {
     this.clock = options.clock ?? systemClock;
+    this.outage = options.outage ?? new OutageLog(log, this.clock);
     this.firstList = new Promise((resolve) => {
       this.markSynced = resolve;
     });
     const transform = options.transform ?? ((o: unknown): unknown => o);
-    const watch = new CountingWatch(kubeConfig, options.onWatchEnd ?? ((): void => undefined), transform);
+    const watch = new CountingWatch(kubeConfig, options.onWatchEnd ?? ((): void => undefined), transform, () => {
+      this.recovered();
+    });
     const listFn = async (): ReturnType<typeof list<T>> => {
       const result = await list<T>(client, type, options.labelSelector);
       result.items = result.items.map((item) => transform(item) as T);
+      this.recovered();
       this.synced = true;
       // ListWatch fills its cache right after this returns; resolve after that.
       queueMicrotask(() => {
@@ -51,11 +65,10 @@ export class Informer<T extends KubernetesObject> {
       return result;
     };
     this.listWatch = new ListWatch<T>(collectionPath(type), watch, listFn, false, options.labelSelector);
+    // Not reset on ListWatch's 'connect': it fires before each attempt, so a failing watch would be
+    // retried every RESTART_BASE_MS for as long as an outage lasts.
     this.listWatch.on('error', (err: unknown) => {
       this.onError(err);
-    });
-    this.listWatch.on('connect', () => {
-      this.restartDelayMs = RESTART_BASE_MS;
     });
   }
 
@@ -81,6 +94,11 @@ export class Informer<T extends KubernetesObject> {
     return this.synced;
   }
 
+  /** The resourceVersion of the last list or watch event this cache has taken in ('' before the first list). */
+  get resourceVersion(): string {
+    return this.listWatch.latestResourceVersion();
+  }
+
   get(name: string, namespace?: string): T | undefined {
     return this.listWatch.get(name, namespace);
   }
@@ -95,11 +113,17 @@ export class Informer<T extends KubernetesObject> {
     await this.listWatch.stop();
   }
 
+  /** A list succeeded or a watch was accepted: the next failure starts the backoff again. */
+  private recovered(): void {
+    this.restartDelayMs = RESTART_BASE_MS;
+    this.outage.recovered(this.type.plural);
+  }
+
   private onError(err: unknown): void {
     if (this.stopped) return;
     const delay = this.restartDelayMs;
     this.restartDelayMs = Math.min(RESTART_MAX_MS, delay * 2);
-    this.log.warn('watch failed; restarting', { resource: this.type.plural, retryInMs: delay, error: errorMessage(err) });
+    this.outage.failed(this.type.plural, errorMessage(err), delay);
     this.restartTimer = this.clock.setTimeout(() => {
       this.listWatch.start().catch((e: unknown) => {
         this.onError(e);
@@ -109,28 +133,34 @@ export class Informer<T extends KubernetesObject> {
 }
 
 /**
- * A Watch that transforms each object before the cache sees it, and reports each watch request when
- * it ends, with its status code, for posture_kube_requests_total (a watch is long-lived, so it is
- * counted when it closes).
+ * A Watch that transforms each object before the cache sees it, reports each watch request when it
+ * ends, with its status code, for posture_kube_requests_total (a watch is long-lived, so it is
+ * counted when it closes), and says when the API server accepted a watch (HTTP 200).
  */
 class CountingWatch extends Watch {
   constructor(
     kubeConfig: KubeConfig,
     private readonly onWatchEnd: (code: string) => void,
     private readonly transform: (object: unknown) => unknown,
+    private readonly onAccepted: () => void,
   ) {
     super(kubeConfig);
   }
 
-  override watch(...[path, query, callback, done]: Parameters<Watch['watch']>): ReturnType<Watch['watch']> {
+  override async watch(...[path, query, callback, done]: Parameters<Watch['watch']>): ReturnType<Watch['watch']> {
     const transformed = (phase: string, apiObj: unknown, watchObj?: unknown): void => {
       // ERROR and BOOKMARK events carry a Status or a bare metadata, which must reach the cache as is.
       callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? this.transform(apiObj) : apiObj, watchObj);
     };
-    return super.watch(path, query, transformed, (err: unknown) => {
+    const state = { ended: false };
+    const controller = await super.watch(path, query, transformed, (err: unknown) => {
+      state.ended = true;
       this.onWatchEnd(watchCode(err));
       done(err);
     });
+    // Watch.watch resolves once the response headers are in; a refused watch has ended by then.
+    if (!state.ended) this.onAccepted();
+    return controller;
   }
 }
 

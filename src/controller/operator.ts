@@ -19,6 +19,8 @@ import { systemClock, type Clock } from './clock.js';
 import { DriftLogs } from './drift.js';
 import { reconcileFinalizer } from './finalizer.js';
 import type { InformerEvent } from './informer.js';
+import { OutageLog } from './outage.js';
+import { OwnWrites } from './ownwrites.js';
 import { ownerUid, type ExistingObject } from './plan.js';
 import { reconcileNamespace, type ReconcilerDeps } from './reconciler.js';
 import { ResultStore } from './results.js';
@@ -44,6 +46,8 @@ export interface OperatorOptions {
 const BASELINE_KEY = 'baseline/';
 const AUDIT_KEY = 'audit/';
 const FINALIZER_RECHECK_MS = 1000;
+/** A namespace whose caches lag behind the operator's own write looks again after this, if no event came first. */
+const OWN_WRITE_RECHECK_MS = 1000;
 /** A burst of changes in a namespace (a rollout, say) is audited once. */
 const AUDIT_DEBOUNCE_MS = 500;
 
@@ -62,6 +66,10 @@ export class Operator {
   private readonly caches: Caches;
   private readonly auditor: Auditor;
   private readonly workers: Promise<void>[] = [];
+  /** Reconcile failures, logged as one outage: an unreachable API server fails every queued key. */
+  private readonly failures: OutageLog;
+  /** Writes whose watch events the caches have not seen yet: a reconcile then would read stale objects. */
+  private readonly ownWrites = new OwnWrites();
   /** Per baseline, the namespaces not yet reconciled since its spec last changed. */
   private readonly firstPass = new Map<string, Set<string>>();
   /** Check series last exported per baseline, so a check that stops failing leaves the gauge. */
@@ -75,6 +83,7 @@ export class Operator {
   constructor(private readonly options: OperatorOptions) {
     const { kubeConfig, client, log, metrics, events } = options;
     const clock = (this.clock = options.clock ?? systemClock);
+    this.failures = new OutageLog(log, clock, 'reconcile');
     this.queue = new WorkQueue({
       clock,
       onDequeue: (ms) => {
@@ -169,17 +178,22 @@ export class Operator {
       try {
         await this.process(key);
         this.queue.forget(key);
+        this.failures.recovered(key);
         metrics.reconciles.inc({ result: 'success' });
       } catch (err) {
         metrics.reconciles.inc({ result: 'error' });
         if (!this.stopping && !isNotFound(err)) {
           const retryInMs = this.queue.addRateLimited(key);
-          log.warn('reconcile failed; retrying', { key, retryInMs, error: errorMessage(err) });
+          log.debug('reconcile failed; retrying', { key, retryInMs, error: errorMessage(err) });
+          this.failures.failed(key, errorMessage(err), retryInMs);
         }
       } finally {
         end();
         this.queue.done(key);
       }
+      // A reconcile that finds nothing to write never waits on I/O, and a queue of 10,000 such keys
+      // would then run as one long chain of microtasks: let timers and sockets (the health probe) in.
+      await yieldToEventLoop();
     }
   }
 
@@ -189,6 +203,11 @@ export class Operator {
     } else if (key.startsWith(AUDIT_KEY)) {
       await this.auditor.audit(key.slice(AUDIT_KEY.length));
     } else {
+      if (this.ownWrites.isBehind(key, (plural) => this.caches.resourceVersion(plural), this.clock.now())) {
+        // The watch event of our own last write is on its way and queues the namespace again.
+        this.queue.addAfter(key, OWN_WRITE_RECHECK_MS);
+        return;
+      }
       await reconcileNamespace(this.reconcilerDeps(), key);
       this.evaluated(key);
       this.scheduleAudit(key);
@@ -244,6 +263,9 @@ export class Operator {
       onReleased: (baseline) => {
         this.queue.add(BASELINE_KEY + baseline);
       },
+      onWritten: (namespace, plural, resourceVersion) => {
+        this.ownWrites.record(namespace, plural, resourceVersion, this.clock.now());
+      },
     };
   }
 
@@ -281,7 +303,10 @@ export class Operator {
     if (type.plural === 'namespaces') {
       if (name === undefined) return;
       this.queue.add(name);
-      if (event === 'delete') this.auditor.forget(name);
+      if (event === 'delete') {
+        this.auditor.forget(name);
+        this.ownWrites.forget(name);
+      }
       return;
     }
     if (type.plural === 'clusterroles' || type.plural === 'clusterrolebindings') {
@@ -348,18 +373,23 @@ export class Operator {
     if (object === undefined) return undefined;
     this.registry.upsert(object);
     const known = this.registry.get(name);
+    const generation = object.metadata?.generation ?? 0;
+    const pendingNamespaces = this.firstPass.get(name)?.size ?? 0;
+    // After a restart the stored status already describes this generation: keep it until the
+    // first pass is complete rather than write partial counts (and write them back again).
+    if (pendingNamespaces > 0 && object.status?.observedGeneration === generation) return { status: object.status, current: object.status };
     const audits = this.audits.forBaseline(name).filter(([ns]) => this.results.get(ns)?.winner === name);
     // The cluster-level findings (CL-001) count once in each baseline's audit.
     const audit = aggregateAudits([...audits, ...(audits.length > 0 ? [['', reduceFindings(name, this.clusterFindings)] as const] : [])]);
     const status = computeStatus({
       name,
-      generation: object.metadata?.generation ?? 0,
+      generation,
       mode: known?.parsed.ok === true ? known.parsed.baseline.spec.mode : undefined,
       invalidSpec: known?.parsed.ok === false ? known.parsed.error : undefined,
       results: this.results.forBaseline(name),
       previous: object.status,
       drift: this.drift.peek(name)?.status() ?? object.status?.drift,
-      pendingNamespaces: this.firstPass.get(name)?.size ?? 0,
+      pendingNamespaces,
       audit: { ...audit, audited: audits.length, compliant: audits.filter(([, a]) => a.failing.length === 0).length },
       now: new Date(this.clock.now()),
     });
@@ -390,6 +420,10 @@ export class Operator {
     }
     this.findingSeries.set(baseline, new Set(perCheck.keys()));
   }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function isManaged(o: CachedObject): boolean {

@@ -36,7 +36,11 @@ export interface ReconcilerDeps {
   onDrift: (baseline: string, record: DriftRecord, repaired: boolean) => void;
   /** Called after objects of an orphaning baseline were released, so its finalizer can be cleared. */
   onReleased: (baseline: string) => void;
+  /** Called with the resourceVersion the API server gave each object the reconcile wrote into a namespace. */
+  onWritten?: (namespace: string, plural: string, resourceVersion: string | undefined) => void;
 }
+
+type Written = (plural: string, resourceVersion: string | undefined) => void;
 
 /**
  * Brings one namespace to its baseline: gather from the caches, decide in pure code, then send only
@@ -83,7 +87,7 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
     deps.results.set(name, result);
     return;
   }
-  const failure = await execute(deps.client, actions);
+  const failure = await execute(deps.client, actions, (plural, rv) => deps.onWritten?.(name, plural, rv));
   if (failure !== undefined) {
     deps.log.error('cannot enforce namespace', { namespace: name, baseline: result.winner, error: failure });
     deps.results.set(name, { ...result, error: failure });
@@ -97,13 +101,13 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
  * Sends the writes in order. A terminal failure (forbidden, invalid) skips the RoleBinding of a Role
  * that failed and carries on with the rest; it is returned for the status. A retryable failure throws.
  */
-async function execute(client: KubeClient, actions: readonly Action[]): Promise<string | undefined> {
+async function execute(client: KubeClient, actions: readonly Action[], written: Written): Promise<string | undefined> {
   const failedRoles = new Set<string>();
   let failure: string | undefined;
   for (const action of actions) {
     if (bindsFailedRole(action, failedRoles)) continue;
     try {
-      await act(client, action);
+      await act(client, action, written);
     } catch (err) {
       if (!isTerminal(err)) throw err;
       failure ??= errorMessage(err);
@@ -120,14 +124,14 @@ function bindsFailedRole(action: Action, failedRoles: ReadonlySet<string>): bool
   return roleRef?.kind === 'Role' && roleRef.name !== undefined && failedRoles.has(roleRef.name);
 }
 
-async function act(client: KubeClient, action: Action): Promise<void> {
+async function act(client: KubeClient, action: Action, written: Written): Promise<void> {
   switch (action.type) {
     case 'labels':
-      await applyNamespaceLabels(client, action.namespace, action.desired);
+      written(NAMESPACE.plural, await applyNamespaceLabels(client, action.namespace, action.desired));
       return;
     case 'create':
     case 'update':
-      await applyObject(client, action.object);
+      written(resourceTypeOf(action.object.apiVersion, action.object.kind).plural, await applyObject(client, action.object));
       return;
     case 'delete':
       await remove(client, resourceTypeOf(action.apiVersion, action.kind), action.name, action.namespace);
@@ -135,20 +139,24 @@ async function act(client: KubeClient, action: Action): Promise<void> {
   }
 }
 
-async function applyObject(client: KubeClient, object: DesiredObject): Promise<void> {
+/** Applies an object; returns the resourceVersion it was stored with. */
+async function applyObject(client: KubeClient, object: DesiredObject): Promise<string | undefined> {
   const applied = (await apply(client, toManifest(object))) as unknown as Record<string, unknown> & { metadata: ExistingObject['metadata'] & { resourceVersion?: string } };
   // Apply cannot remove fields another manager added; replace the object whole when some remain.
   if (!isInSync({ kind: object.kind, metadata: applied.metadata, content: applied }, object)) {
-    await replace(client, { ...toManifest(object), metadata: { ...object.metadata, resourceVersion: applied.metadata.resourceVersion } });
+    const replaced = await replace(client, { ...toManifest(object), metadata: { ...object.metadata, resourceVersion: applied.metadata.resourceVersion } });
+    return (replaced.metadata as { resourceVersion?: string }).resourceVersion;
   }
+  return applied.metadata.resourceVersion;
 }
 
 /**
  * Applies only the labels and marker annotation the operator owns on a Namespace. Applying an empty
  * set releases them: server-side apply removes fields a manager stops declaring.
  */
-async function applyNamespaceLabels(client: KubeClient, namespace: string, desired: DesiredNamespaceLabels): Promise<void> {
-  await apply(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: desired.labels, annotations: desired.annotations } });
+async function applyNamespaceLabels(client: KubeClient, namespace: string, desired: DesiredNamespaceLabels): Promise<string | undefined> {
+  const applied = await apply(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: desired.labels, annotations: desired.annotations } });
+  return applied.metadata.resourceVersion;
 }
 
 /**

@@ -80,7 +80,8 @@ export function computeStatus(input: StatusInput): SecurityBaselineStatus {
       { type: ConditionType.Stalled, status: 'True', reason: Reason.InvalidSpec, message: invalidSpec },
     ];
   } else if (pendingNamespaces > 0) {
-    const message = `Evaluating namespaces against generation ${generation}: ${pendingNamespaces} to go.`;
+    // No running count in the message: it would change, and be written, every second of the pass.
+    const message = `Evaluating every namespace against generation ${generation}.`;
     conditions = [
       { type: ConditionType.Ready, status: 'False', reason: Reason.Progressing, message },
       { type: ConditionType.Reconciling, status: 'True', reason: Reason.Progressing, message },

@@ -3,6 +3,7 @@ import type { SecurityBaselineStatus } from '../api/status.js';
 import { errorMessage, isNotFound } from '../kube/errors.js';
 import { deepEqual } from '../render/equality.js';
 import type { Clock } from './clock.js';
+import { OutageLog } from './outage.js';
 
 export interface StatusWriterDeps {
   clock: Clock;
@@ -13,35 +14,60 @@ export interface StatusWriterDeps {
   onWritten?: (baseline: string, status: SecurityBaselineStatus) => void;
   /** Minimum time between two writes of one baseline's status. */
   intervalMs?: number;
+  /** Status writes in flight at once, across all baselines. */
+  maxInFlight?: number;
 }
 
 /**
  * Coalesces status updates: however many namespaces change, a baseline's status is written at most
- * once per interval, and not at all when nothing changed.
+ * once per interval, and not at all when nothing changed. One baseline never has two writes in
+ * flight (two merge patches racing could land in the wrong order and leave the older status), and
+ * only a few writes are in flight at once, so a thousand baselines changing together queue here,
+ * each computed when its turn comes, instead of piling up as requests.
  */
 export class StatusWriter {
   private readonly intervalMs: number;
+  private readonly maxInFlight: number;
   private readonly lastWrite = new Map<string, number>();
   private readonly timers = new Map<string, unknown>();
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Due, waiting for a free slot, in order. */
+  private readonly due = new Set<string>();
+  /** Being computed and written. */
+  private readonly writing = new Map<string, Promise<void>>();
+  /** Scheduled while being written: scheduled again when that write ends. */
+  private readonly again = new Set<string>();
   private stopped = false;
+  /** Retried every interval while the API server is away: logged as one outage, not once a second. */
+  private readonly failures: OutageLog;
 
   constructor(private readonly deps: StatusWriterDeps) {
     this.intervalMs = deps.intervalMs ?? 1000;
+    this.maxInFlight = deps.maxInFlight ?? 8;
+    this.failures = new OutageLog(deps.log, deps.clock, 'status write');
   }
 
   schedule(baseline: string): void {
-    if (this.stopped || this.timers.has(baseline)) return;
+    if (this.stopped) return;
+    if (this.writing.has(baseline)) {
+      this.again.add(baseline);
+      return;
+    }
+    if (this.timers.has(baseline) || this.due.has(baseline)) return;
     const since = this.deps.clock.now() - (this.lastWrite.get(baseline) ?? -Infinity);
     const delay = Math.max(0, this.intervalMs - since);
     this.timers.set(
       baseline,
       this.deps.clock.setTimeout(() => {
         this.timers.delete(baseline);
-        const p = this.flush(baseline).finally(() => this.inFlight.delete(p));
-        this.inFlight.add(p);
+        this.due.add(baseline);
+        this.pump();
       }, delay),
     );
+  }
+
+  /** Writes in flight now. */
+  get inFlight(): number {
+    return this.writing.size;
   }
 
   /** Stops scheduling and waits for writes already sent. */
@@ -49,7 +75,22 @@ export class StatusWriter {
     this.stopped = true;
     for (const t of this.timers.values()) this.deps.clock.clearTimeout(t);
     this.timers.clear();
-    await Promise.all(this.inFlight);
+    this.due.clear();
+    this.again.clear();
+    await Promise.all(this.writing.values());
+  }
+
+  private pump(): void {
+    for (const baseline of this.due) {
+      if (this.stopped || this.writing.size >= this.maxInFlight) return;
+      this.due.delete(baseline);
+      const p = this.flush(baseline).finally(() => {
+        this.writing.delete(baseline);
+        if (this.again.delete(baseline)) this.schedule(baseline);
+        this.pump();
+      });
+      this.writing.set(baseline, p);
+    }
   }
 
   private async flush(baseline: string): Promise<void> {
@@ -60,11 +101,15 @@ export class StatusWriter {
     this.lastWrite.set(baseline, this.deps.clock.now());
     try {
       await this.deps.write(baseline, mergePatchFor(status, current));
+      this.failures.recovered(baseline);
       this.deps.onWritten?.(baseline, status);
     } catch (err) {
-      if (isNotFound(err)) return;
-      this.deps.log.warn('status write failed; retrying', { baseline, error: errorMessage(err) });
-      this.schedule(baseline);
+      if (isNotFound(err)) {
+        this.failures.recovered(baseline);
+        return;
+      }
+      this.failures.failed(baseline, errorMessage(err), this.intervalMs);
+      this.again.add(baseline);
     }
   }
 }

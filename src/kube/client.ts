@@ -22,6 +22,29 @@ export interface KubeRequest {
 
 const HEADER_REFRESH_MS = 60_000;
 
+export interface KubeClientOptions {
+  /** How often a request answered 429 Too Many Requests is sent again, after its Retry-After. Default 3. */
+  maxRetries?: number;
+  /** Cap on one wait, whatever Retry-After says. Default 10 s. */
+  maxRetryAfterMs?: number;
+  /** Injected in tests. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Without a usable Retry-After, wait this long: what API Priority and Fairness sends. */
+const DEFAULT_RETRY_AFTER_MS = 1000;
+
+/**
+ * The wait a 429 asks for: Retry-After in seconds (what the API server sends) or as an HTTP date,
+ * capped; a missing or malformed header means one second.
+ */
+export function retryAfterMs(header: string | null, capMs: number, now = Date.now()): number {
+  let ms = DEFAULT_RETRY_AFTER_MS;
+  if (header !== null && /^\s*\d+\s*$/.test(header)) ms = Number(header) * 1000;
+  else if (header !== null && !Number.isNaN(Date.parse(header))) ms = Math.max(0, Date.parse(header) - now);
+  return Math.min(capMs, ms);
+}
+
 /**
  * The one door to the API server. It keeps one connection pool (client-node builds a new agent per
  * request), counts every request by verb, resource and status code, and turns error answers into ApiError.
@@ -31,47 +54,62 @@ export class KubeClient {
   private headers: Record<string, string> = {};
   private headersAt = -Infinity;
 
+  private readonly maxRetries: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
   private constructor(
     private readonly kubeConfig: KubeConfig,
     private readonly agent: Agent,
     private readonly count: RequestCounter,
+    options: KubeClientOptions,
   ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (cluster === null) throw new Error('kubeconfig has no current cluster');
     this.server = cluster.server.replace(/\/$/, '');
+    this.maxRetries = options.maxRetries ?? 3;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  static async create(kubeConfig: KubeConfig, count: RequestCounter, connections = 32): Promise<KubeClient> {
+  static async create(kubeConfig: KubeConfig, count: RequestCounter, connections = 32, options: KubeClientOptions = {}): Promise<KubeClient> {
     const tls = await tlsOptions(kubeConfig);
     const agent = new Agent({
       connections,
       keepAliveTimeout: 30_000,
       connect: { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.rejectUnauthorized ?? true },
     });
-    return new KubeClient(kubeConfig, agent, count);
+    return new KubeClient(kubeConfig, agent, count, options);
   }
 
+  /**
+   * Sends a request. A 429 (API Priority and Fairness rejected it before it ran, so sending it again
+   * is safe) is retried after its Retry-After, a few times; then it fails like any other error and
+   * the caller's backoff takes over. Every attempt is counted.
+   */
   async request<T>(req: KubeRequest): Promise<T> {
     const url = new URL(this.server + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
-    const headers: Record<string, string> = { ...(await this.authHeaders()), accept: 'application/json' };
-    if (req.body !== undefined) headers['content-type'] = req.contentType ?? 'application/json';
-    let response;
-    try {
-      response = await fetch(url, {
-        method: req.method,
-        headers,
-        body: req.body === undefined ? undefined : JSON.stringify(req.body),
-        dispatcher: this.agent,
-      });
-    } catch (err) {
-      this.count(req.verb, req.resource, 'error');
-      throw err;
+    const body = req.body === undefined ? undefined : JSON.stringify(req.body);
+    for (let attempt = 0; ; attempt++) {
+      const headers: Record<string, string> = { ...(await this.authHeaders()), accept: 'application/json' };
+      if (body !== undefined) headers['content-type'] = req.contentType ?? 'application/json';
+      let response;
+      try {
+        response = await fetch(url, { method: req.method, headers, body, dispatcher: this.agent });
+      } catch (err) {
+        this.count(req.verb, req.resource, 'error');
+        throw err;
+      }
+      this.count(req.verb, req.resource, String(response.status));
+      const text = await response.text();
+      if (response.status === 429 && attempt < this.maxRetries) {
+        await this.sleep(retryAfterMs(response.headers.get('retry-after'), this.maxRetryAfterMs));
+        continue;
+      }
+      if (!response.ok) throw toApiError(response.status, text, req);
+      return (text === '' ? undefined : JSON.parse(text)) as T;
     }
-    this.count(req.verb, req.resource, String(response.status));
-    const text = await response.text();
-    if (!response.ok) throw toApiError(response.status, text, req);
-    return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
   async close(): Promise<void> {

@@ -37,7 +37,7 @@ describe('baseline status', () => {
     const s = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [], previous: undefined, drift: undefined, pendingNamespaces: 3, audit: noAudit, now });
     assert.equal(condition(s, 'Ready')?.status, 'False');
     assert.equal(condition(s, 'Reconciling')?.status, 'True');
-    assert.match(condition(s, 'Reconciling')?.message ?? '', /3 to go/);
+    assert.match(condition(s, 'Reconciling')?.message ?? '', /Evaluating every namespace against generation 2/);
   });
 
   it('names the invalid field and stalls', () => {

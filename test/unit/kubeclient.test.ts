@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient, retryAfterMs } from '../../src/kube/client.js';
+import { ApiError } from '../../src/kube/errors.js';
+
+/** A loopback HTTP server that answers each request with the next canned response. */
+async function serve(responses: readonly { status: number; retryAfter?: string }[]): Promise<{ server: Server; url: string; hits: () => number }> {
+  let hits = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    const r = responses[Math.min(hits, responses.length - 1)] ?? { status: 500 };
+    hits++;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (r.retryAfter !== undefined) headers['retry-after'] = r.retryAfter;
+    const body = r.status === 429 ? { kind: 'Status', reason: 'TooManyRequests', message: 'Too many requests, please try again later.' } : { kind: 'Thing' };
+    res.writeHead(r.status, headers).end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits: () => hits };
+}
+
+function kubeConfig(server: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server, skipTLSVerify: true }],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  return kc;
+}
+
+describe('kube client: 429 Too Many Requests', () => {
+  const servers: Server[] = [];
+  after(() => {
+    for (const s of servers) s.close();
+  });
+
+  async function client(responses: readonly { status: number; retryAfter?: string }[]): Promise<{ kube: KubeClient; waits: number[]; codes: string[]; hits: () => number }> {
+    const { server, url, hits } = await serve(responses);
+    servers.push(server);
+    const waits: number[] = [];
+    const codes: string[] = [];
+    const kube = await KubeClient.create(kubeConfig(url), (_verb, _resource, code) => codes.push(code), 1, {
+      maxRetries: 3,
+      maxRetryAfterMs: 5000,
+      sleep: (ms) => {
+        waits.push(ms);
+        return Promise.resolve();
+      },
+    });
+    return { kube, waits, codes, hits };
+  }
+
+  it('waits for Retry-After and sends the request again, counting every attempt', async () => {
+    const { kube, waits, codes } = await client([{ status: 429, retryAfter: '1' }, { status: 429, retryAfter: '2' }, { status: 200 }]);
+    const got = await kube.request<{ kind: string }>({ verb: 'get', resource: 'things', method: 'GET', path: '/things' });
+    assert.equal(got.kind, 'Thing');
+    assert.deepEqual(waits, [1000, 2000]);
+    assert.deepEqual(codes, ['429', '429', '200']);
+    await kube.close();
+  });
+
+  it('gives up after a few attempts with the 429, so the work queue backs off', async () => {
+    const { kube, waits, codes, hits } = await client([{ status: 429, retryAfter: '3600' }]);
+    await assert.rejects(
+      kube.request({ verb: 'patch', resource: 'things', method: 'PATCH', path: '/things/a', body: { a: 1 } }),
+      (err: unknown) => err instanceof ApiError && err.code === 429 && err.reason === 'TooManyRequests',
+    );
+    assert.equal(hits(), 4, 'the first attempt and three retries');
+    assert.deepEqual(waits, [5000, 5000, 5000], 'a long Retry-After is capped');
+    assert.deepEqual(codes, ['429', '429', '429', '429']);
+    await kube.close();
+  });
+
+  it('does not retry other errors', async () => {
+    const { kube, waits, hits } = await client([{ status: 503, retryAfter: '1' }]);
+    await assert.rejects(kube.request({ verb: 'get', resource: 'things', method: 'GET', path: '/things' }), (err: unknown) => err instanceof ApiError && err.code === 503);
+    assert.equal(hits(), 1);
+    assert.deepEqual(waits, []);
+    await kube.close();
+  });
+
+  it('reads Retry-After as seconds or an HTTP date, and falls back to one second', () => {
+    assert.equal(retryAfterMs('2', 10_000), 2000);
+    assert.equal(retryAfterMs(' 0 ', 10_000), 0);
+    assert.equal(retryAfterMs('120', 10_000), 10_000);
+    assert.equal(retryAfterMs(null, 10_000), 1000);
+    assert.equal(retryAfterMs('soon', 10_000), 1000);
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    assert.equal(retryAfterMs('Thu, 01 Jan 2026 00:00:03 GMT', 10_000, now), 3000);
+    assert.equal(retryAfterMs('Wed, 31 Dec 2025 23:59:00 GMT', 10_000, now), 0);
+  });
+});
