@@ -33,6 +33,8 @@ const KINDS: Record<string, ResourceType> = Object.fromEntries(
       ['policy/v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true],
       ['v1', 'Service', 'services', true],
       ['networking.k8s.io/v1', 'NetworkPolicy', 'networkpolicies', true],
+      ['v1', 'ResourceQuota', 'resourcequotas', true],
+      ['v1', 'LimitRange', 'limitranges', true],
     ] as const
   ).map(([apiVersion, kind, plural, namespaced]) => [`${apiVersion}/${kind}`, { apiVersion, kind, plural, namespaced }]),
 );

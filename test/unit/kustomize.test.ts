@@ -93,7 +93,8 @@ function only<T>(items: readonly T[], what: string): T {
 
 describe('kustomize install (config/default)', () => {
   let objects: KubeObject[] = [];
-  const ofKind = (kind: string): KubeObject => only(objects.filter((o) => o.kind === kind), kind);
+  /** The one object of a kind that belongs to the operator (its namespace's default ServiceAccount and policy are apart). */
+  const ofKind = (kind: string): KubeObject => only(objects.filter((o) => o.kind === kind && o.metadata.name !== 'default' && o.metadata.name !== 'default-deny'), kind);
   const deployment = (): DeploymentSpec => ofKind('Deployment').spec as DeploymentSpec;
   const container = (): Container => only(deployment().template.spec.containers, 'container');
 
@@ -102,16 +103,20 @@ describe('kustomize install (config/default)', () => {
     objects = render('config/default');
   });
 
-  it('renders exactly the CRD, Namespace, ServiceAccount, ClusterRole, ClusterRoleBinding, Deployment, PodDisruptionBudget, Service and NetworkPolicy', () => {
+  it('renders exactly the CRD, Namespace, ServiceAccounts, ClusterRole, ClusterRoleBinding, Deployment, PodDisruptionBudget, Service, NetworkPolicies, ResourceQuota and LimitRange', () => {
     const required = [
       'ClusterRole',
       'ClusterRoleBinding',
       'CustomResourceDefinition',
       'Deployment',
+      'LimitRange',
       'Namespace',
       'NetworkPolicy',
+      'NetworkPolicy',
       'PodDisruptionBudget',
+      'ResourceQuota',
       'Service',
+      'ServiceAccount',
       'ServiceAccount',
     ];
     // config/rbac will gain a Role and RoleBinding for the leader-election Lease in posture-system.
@@ -238,10 +243,13 @@ describe('kustomize install (config/default)', () => {
 
     const egress = np.egress ?? [];
     assert.equal(egress.length, 2);
-    const api = egress.find((r) => r.to === undefined);
+    const api = egress.find((r) => ports(r).includes('TCP/443'));
     assert.ok(api, 'API server egress: by port, since a policy cannot name the API server');
     assert.deepEqual(ports(api), ['TCP/443', 'TCP/6443']);
-    const dns = egress.find((r) => r.to !== undefined);
+    assert.match(JSON.stringify(api.to), /"except":\["169\.254\.169\.254\/32"\]/, 'never the cloud metadata API');
+    const deny = only(objects.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'default-deny'), 'default-deny');
+    assert.deepEqual(deny.spec, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    const dns = egress.find((r) => ports(r).includes('UDP/53'));
     assert.ok(dns);
     assert.deepEqual(ports(dns), ['TCP/53', 'UDP/53']);
     assert.deepEqual(dns.to, [
