@@ -165,8 +165,8 @@ describe('operator: first slice against a real control plane', function () {
       (err: unknown) => err,
     );
     assert.ok(error !== undefined, 'the API server accepted mode: Sometimes');
-    const body = (error as { body?: unknown }).body;
-    const status = JSON.parse(typeof body === 'string' ? body : '{}') as { code?: number; message?: string; details?: { causes?: { field?: string }[] } };
+    const text = error instanceof Error ? error.message : '';
+    const status = JSON.parse(text.slice(text.indexOf('{'))) as { code?: number; message?: string; details?: { causes?: { field?: string }[] } };
     assert.equal(status.code, 422);
     assert.match(status.message ?? '', /spec\.mode: Unsupported value: "Sometimes"/);
     assert.ok(status.details?.causes?.some((c) => c.field === 'spec.mode'), 'the cause names spec.mode');

@@ -46,14 +46,10 @@ export function admin(cp: ControlPlane): Admin {
       return list.items;
     },
     async applyBaseline(name, spec) {
+      // Server-side apply, as `kubectl apply --server-side` sends it: no read-modify-write race with
+      // the operator's own writes (status, finalizer), and fields left out of the spec go away.
       const body = { apiVersion: 'posture.dev/v1alpha1', kind: 'SecurityBaseline', metadata: { name }, spec };
-      try {
-        const current = (await custom.getClusterCustomObject({ ...BASELINE, name })) as { metadata: { resourceVersion: string } };
-        await custom.replaceClusterCustomObject({ ...BASELINE, name, body: { ...body, metadata: { name, resourceVersion: current.metadata.resourceVersion } } });
-      } catch (err) {
-        if ((err as { code?: number }).code !== 404) throw err;
-        await custom.createClusterCustomObject({ ...BASELINE, body });
-      }
+      await fetchAsAdmin(cp, 'PATCH', `/apis/posture.dev/v1alpha1/securitybaselines/${name}?fieldManager=posture-tests&force=true&fieldValidation=Strict`, body, 'application/apply-patch+yaml');
     },
     async getBaseline(name) {
       return (await custom.getClusterCustomObject({ ...BASELINE, name })) as BaselineView;
