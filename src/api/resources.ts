@@ -9,7 +9,36 @@ export const quantitySchema = z
   .regex(new RegExp(QUANTITY_REGEX_SOURCE), 'must be a quantity such as 500m, 2, 16Gi')
   .describe('A Kubernetes quantity, e.g. 500m, 2, 16Gi.');
 
-const resourceName = z.string().min(1).max(253).regex(/^[a-zA-Z0-9]([-a-zA-Z0-9._/]*[a-zA-Z0-9])?$/, 'must be a resource name such as requests.cpu');
+/** What the API server tracks in a ResourceQuota without a domain prefix (IsStandardQuotaResourceName). */
+const STANDARD_QUOTA_RESOURCES = new Set([
+  'cpu', 'memory', 'ephemeral-storage',
+  'requests.cpu', 'requests.memory', 'requests.storage', 'requests.ephemeral-storage',
+  'limits.cpu', 'limits.memory', 'limits.ephemeral-storage',
+  'pods', 'services', 'replicationcontrollers', 'resourcequotas', 'secrets', 'persistentvolumeclaims', 'configmaps',
+  'services.nodeports', 'services.loadbalancers',
+]);
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/**
+ * A name the API server accepts in a ResourceQuota's hard: a standard one, a huge page one, or one
+ * with a domain prefix (count/deployments.apps, requests.nvidia.com/gpu). Anything else (a typo such
+ * as pod or requests.cpus) is refused when the quota is written, after the other objects were.
+ */
+export function isQuotaResourceName(name: string): boolean {
+  const slash = name.indexOf('/');
+  if (slash < 0) return STANDARD_QUOTA_RESOURCES.has(name) || name.startsWith('hugepages-') || name.startsWith('requests.hugepages-');
+  const prefix = name.slice(0, slash);
+  const rest = name.slice(slash + 1);
+  return prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix) && rest.length <= 63 && QUALIFIED_NAME.test(rest);
+}
+
+const resourceName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[a-zA-Z0-9]([-a-zA-Z0-9._/]*[a-zA-Z0-9])?$/, 'must be a resource name such as requests.cpu')
+  .refine(isQuotaResourceName, 'must be a standard quota resource (pods, requests.cpu, limits.memory, ...) or a qualified name such as count/deployments.apps');
 
 export const resourceQuotaSpecSchema = z
   .object({
