@@ -36,3 +36,9 @@ export function objectNameFor(name: string): string {
 
 /** Namespaces no baseline may ever select, whatever its selector says. */
 export const ALWAYS_EXCLUDED_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease'];
+
+/**
+ * On a Namespace: set to the baseline's name in the same write as its Pod Security labels, once
+ * its objects are in place; spec.guard's podsBeforeProtection admits pods only where it is set.
+ */
+export const PROTECTED_LABEL = `${GROUP}/protected`;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { auditSpecSchema } from './audit.js';
+import { guardSpecSchema } from './guard.js';
 import { labelSelectorSchema } from './labelselector.js';
 import { rbacSpecSchema } from './rbac.js';
 import { limitRangeIssues, limitRangeSpecSchema, resourceQuotaSpecSchema } from './resources.js';
@@ -87,6 +88,9 @@ export const securityBaselineSpecSchema = z
     podSecurity: podSecuritySpecSchema.optional().describe('Pod Security Admission labels set on every selected namespace. Only the labels set here are owned; absent sets none.'),
     rbac: rbacSpecSchema.optional().describe('Least-privilege Roles and RoleBindings for identity-provider groups.'),
     audit: auditSpecSchema.prefault({}).describe('The audit of everything in the selected namespaces against docs/checks.md. It runs in both modes.'),
+    guard: guardSpecSchema
+      .optional()
+      .describe('Admission guard rails (ValidatingAdmissionPolicies) the operator generates for this baseline. Absent: all Off. See docs/guardrails.md.'),
   })
   .strict()
   .superRefine((spec, ctx) => {
