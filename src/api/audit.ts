@@ -1,10 +1,16 @@
 import { z } from 'zod';
 import { CATALOG } from '../audit/catalog.js';
+import { GLOB_STARS_PATTERN, MAX_GLOB_STARS, MAX_GLOB_SUBJECT } from '../audit/glob.js';
 
 /** spec.audit: what the audit checks against, and what it leaves out. */
 
 const checkIds = CATALOG.map((c) => c.id) as [string, ...string[]];
 export const checkIdSchema = z.enum(checkIds).describe('A check id from docs/checks.md, e.g. WL-010.');
+
+/** Every glob in the API holds a few `*` at most, so matching stays cheap whatever it is matched with. */
+export function fewStars(schema: z.ZodString): z.ZodString {
+  return schema.regex(new RegExp(GLOB_STARS_PATTERN), `must hold at most ${MAX_GLOB_STARS} *`);
+}
 
 const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -16,10 +22,10 @@ export const exemptionSchema = z
       .max(64)
       .describe('The checks exempted; * for every check.'),
     namespaces: z
-      .array(z.string().min(1).max(63).regex(/^[a-z0-9*?]([-a-z0-9*?]*[a-z0-9*?])?$/, 'must be a namespace name or glob'))
+      .array(fewStars(z.string().min(1).max(63).regex(/^[a-z0-9*?]([-a-z0-9*?]*[a-z0-9*?])?$/, 'must be a namespace name or glob')))
       .max(64)
       .optional()
-      .describe('Namespace names or globs; absent means every namespace the baseline covers.'),
+      .describe(`Namespace names or globs (* and ?, at most ${MAX_GLOB_STARS} *); absent means every namespace the baseline covers.`),
     reason: z.string().min(1).max(256).describe('Why: shown with every skipped result.'),
     expires: z
       .string()
@@ -42,10 +48,10 @@ export const auditSpecSchema = z
     exemptions: z.array(exemptionSchema).max(64).default([]).describe('Checks skipped in some namespaces, with a reason and an optional expiry.'),
     oidcGroupPrefix: z.string().max(128).optional().describe('RB-007: Group subjects must start with this prefix (the identity provider\'s groups).'),
     secretReadAllowlist: z
-      .array(z.string().min(1).max(253))
+      .array(fewStars(z.string().min(1).max(253)))
       .max(64)
       .default([])
-      .describe('RB-003: subjects allowed to read Secrets, as globs over the name (system:serviceaccount:<ns>:<name> for ServiceAccounts).'),
+      .describe(`RB-003: subjects allowed to read Secrets, as globs over the name (system:serviceaccount:<ns>:<name> for ServiceAccounts), at most ${MAX_GLOB_STARS} * each. Subject names over ${MAX_GLOB_SUBJECT} characters match no entry.`),
     requireCpuLimit: z.boolean().default(false).describe('WL-013: also require limits.cpu.'),
   })
   .strict();

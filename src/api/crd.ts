@@ -5,6 +5,11 @@ import { securityBaselineStatusSchema } from './status.js';
 
 type JsonSchema = Record<string, unknown>;
 
+function withoutType(member: unknown): unknown {
+  if (member === null || typeof member !== 'object' || Array.isArray(member)) return member;
+  return Object.fromEntries(Object.entries(member as JsonSchema).filter(([k]) => k !== 'type'));
+}
+
 /**
  * Turns zod's OpenAPI 3.0 output into a structural schema the API server accepts: CRDs reject
  * `additionalProperties: false` next to `properties` (unknown fields are pruned instead) and `$schema`.
@@ -16,6 +21,12 @@ export function toStructural(schema: unknown): unknown {
   for (const [key, value] of Object.entries(schema as JsonSchema)) {
     if (key === '$schema') continue;
     if (key === 'additionalProperties' && value === false) continue;
+    // zod writes two patterns on one string as allOf members that repeat the type; structural
+    // schemas allow only value validations there.
+    if (key === 'allOf' && Array.isArray(value)) {
+      out[key] = value.map((member: unknown) => toStructural(withoutType(member)));
+      continue;
+    }
     out[key] = toStructural(value);
   }
   return out;

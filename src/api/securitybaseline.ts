@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { auditSpecSchema } from './audit.js';
+import { auditSpecSchema, fewStars } from './audit.js';
 import { guardSpecSchema } from './guard.js';
 import { labelSelectorSchema } from './labelselector.js';
 import { rbacSpecSchema } from './rbac.js';
@@ -78,10 +78,10 @@ export const securityBaselineSpecSchema = z
       .describe('When several baselines select one namespace, the highest priority wins, then the name that sorts first. Both report the conflict.'),
     namespaceSelector: labelSelectorSchema.describe('Selects the namespaces this baseline covers, by their labels. {} selects every namespace.'),
     excludeNamespaces: z
-      .array(z.string().min(1).max(63).regex(namespacePattern, 'must be a namespace name, optionally with * and ? globs'))
+      .array(fewStars(z.string().min(1).max(63).regex(namespacePattern, 'must be a namespace name, optionally with * and ? globs')))
       .max(256)
       .default([])
-      .describe("Namespace names or globs (* and ?) never covered. kube-system, kube-public, kube-node-lease and the operator's own namespace are always excluded."),
+      .describe("Namespace names or globs (* and ?, at most 4 *) never covered. kube-system, kube-public, kube-node-lease and the operator's own namespace are always excluded."),
     networkPolicy: networkPolicySpecSchema.prefault({}).describe('NetworkPolicies written into every selected namespace. No rule written ever allows the cloud metadata address.'),
     resourceQuota: resourceQuotaSpecSchema.optional().describe('The ResourceQuota posture-quota. Absent writes none.'),
     limitRange: limitRangeSpecSchema.optional().describe('The LimitRange posture-limits (type Container). Absent writes none.'),

@@ -42,7 +42,12 @@ export function subjectName(subject: Subject, bindingNamespace: string): string 
   return subject.name;
 }
 
+/** Subject names are tenant-chosen and unbounded (a User name can be 150,000 characters): messages show a bounded head. */
+export function clipName(name: string, max = 128): string {
+  return name.length <= max ? name : `${name.slice(0, max)}... (${name.length} characters)`;
+}
+
 export function describeSubject(subject: Subject, bindingNamespace: string): string {
-  if (subject.kind === 'ServiceAccount') return `ServiceAccount ${subject.namespace ?? bindingNamespace}/${subject.name}`;
-  return `${subject.kind} ${subject.name}`;
+  if (subject.kind === 'ServiceAccount') return `ServiceAccount ${clipName(subject.namespace ?? bindingNamespace)}/${clipName(subject.name)}`;
+  return `${subject.kind} ${clipName(subject.name)}`;
 }

@@ -1,5 +1,6 @@
 import { ALWAYS_EXCLUDED_NAMESPACES } from '../api/names.js';
 import type { SecurityBaselineSpec } from '../api/securitybaseline.js';
+import { globMatch } from '../audit/glob.js';
 import { matchesLabelSelector } from './labelselector.js';
 
 /** The facts about a namespace that selection reads. */
@@ -16,19 +17,13 @@ export interface ValidBaseline {
   spec: SecurityBaselineSpec;
 }
 
-/** Shell-style glob with * and ?; everything else is literal. */
-export function globMatches(pattern: string, name: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${source}$`).test(name);
-}
-
 export function isAlwaysExcluded(namespace: string, operatorNamespace: string | undefined): boolean {
   return ALWAYS_EXCLUDED_NAMESPACES.includes(namespace) || namespace === operatorNamespace;
 }
 
 export function selects(baseline: ValidBaseline, ns: NamespaceFacts, operatorNamespace: string | undefined): boolean {
   if (isAlwaysExcluded(ns.name, operatorNamespace)) return false;
-  if (baseline.spec.excludeNamespaces.some((pattern) => globMatches(pattern, ns.name))) return false;
+  if (baseline.spec.excludeNamespaces.some((pattern) => globMatch(pattern, ns.name))) return false;
   return matchesLabelSelector(baseline.spec.namespaceSelector, ns.labels);
 }
 

@@ -63,6 +63,8 @@ const CASES: Case[] = [
   { name: 'malformed expiry date', spec: { audit: { exemptions: [{ checks: ['WL-012'], reason: 'r', expires: 'next tuesday' }] } }, expect: 'rejected at admission', field: 'spec.audit.exemptions[0].expires' },
   { name: 'unknown check id', spec: { audit: { disabledChecks: ['WL-999'] } }, expect: 'rejected at admission', field: 'spec.audit.disabledChecks[0]' },
   { name: 'over-long exclude pattern', spec: { excludeNamespaces: ['a'.repeat(300)] }, expect: 'rejected at admission', field: 'spec.excludeNamespaces[0]' },
+  { name: 'exclude glob with eight *', spec: { excludeNamespaces: ['*a*a*a*a*a*a*a*b'] }, expect: 'rejected at admission', field: 'spec.excludeNamespaces[0]' },
+  { name: 'allowlist glob with five *', spec: { audit: { secretReadAllowlist: ['*:*:*:*:*'] } }, expect: 'rejected at admission', field: 'spec.audit.secretReadAllowlist[0]' },
   { name: 'over-long exemption reason', spec: { audit: { exemptions: [{ checks: ['WL-012'], reason: 'x'.repeat(5000) }] } }, expect: 'rejected at admission', field: 'spec.audit.exemptions[0].reason' },
   {
     name: 'duplicate role names',

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { securityBaselineSpecSchema } from '../../src/api/securitybaseline.js';
 import { matchesLabelSelector } from '../../src/render/labelselector.js';
-import { globMatches, selectBaseline, selects, type ValidBaseline } from '../../src/render/selection.js';
+import { globMatch as globMatches } from '../../src/audit/glob.js';
+import { selectBaseline, selects, type ValidBaseline } from '../../src/render/selection.js';
 
 function baseline(name: string, spec: Record<string, unknown>): ValidBaseline {
   return { name, uid: `uid-${name}`, generation: 1, spec: securityBaselineSpecSchema.parse(spec) };

@@ -2,7 +2,7 @@
 import type { CheckMeta, NamespaceCheck, Outcome } from '../check.js';
 import { fromOutcome } from '../check.js';
 import { globMatch } from '../glob.js';
-import { describeSubject, grants, grantsAny, isWildcardRule, roleOf, subjectName } from '../rbac.js';
+import { clipName, describeSubject, grants, grantsAny, isWildcardRule, roleOf, subjectName } from '../rbac.js';
 import type { AuditInput, Finding, PolicyRule, ResourceRef, Role, RoleBinding } from '../types.js';
 
 const RBAC_SEED = 'Enable RBAC: create Roles and RoleBindings with least privilege';
@@ -104,7 +104,7 @@ export const secretReadCheck: NamespaceCheck = perBinding(
     return {
       problems: (binding.subjects ?? [])
         .filter((s) => !allow.some((pattern) => globMatch(pattern, subjectName(s, ns))))
-        .map((s) => `${describeSubject(s, ns)}: remove ${verbs.join(', ')} on secrets (${role.kind} ${role.name}) or add ${subjectName(s, ns)} to secretReadAllowlist`),
+        .map((s) => `${describeSubject(s, ns)}: remove ${verbs.join(', ')} on secrets (${role.kind} ${role.name}) or add ${clipName(subjectName(s, ns))} to secretReadAllowlist`),
       passMessage: 'every subject reading Secrets is on the allowlist',
     };
   },

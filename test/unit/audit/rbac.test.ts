@@ -84,6 +84,14 @@ const cases: Case[] = [
     input: { roles: [role('s', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['tls'] }])], roleBindings: [binding('s', { kind: 'Role', name: 's' }, [group])] },
     results: ['pass'],
   },
+  {
+    check: 'RB-003',
+    name: 'a 150,000-character User against an allowlist glob fails, with a bounded message',
+    input: { roles: [role('s', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }])], roleBindings: [binding('s', { kind: 'Role', name: 's' }, [{ kind: 'User', name: `${'a'.repeat(149_999)}c` }])] },
+    config: { secretReadAllowlist: ['*a*a*a*b'] },
+    results: ['fail'],
+    message: `User ${'a'.repeat(128)}... (150000 characters): remove get on secrets (Role s) or add ${'a'.repeat(128)}... (150000 characters) to secretReadAllowlist`,
+  },
   { check: 'RB-003', name: 'a missing role', input: { roleBindings: [binding('s', { kind: 'Role', name: 'gone' }, [group])] }, results: ['skip'] },
   // RB-004
   { check: 'RB-004', name: 'pods only', input: { roles: [reader] }, results: ['pass'] },
