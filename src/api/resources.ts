@@ -1,13 +1,16 @@
 import { z } from 'zod';
-import { compareQuantities, isQuantity, QUANTITY_REGEX_SOURCE } from './quantity.js';
+import { compareQuantities, isQuantity, isWithinQuantityRange, MAX_QUANTITY, QUANTITY_REGEX_SOURCE } from './quantity.js';
 
 /** ResourceQuota and LimitRange parts of the spec, with the cross-field rules a user gets wrong. */
+
+const SPEC_QUANTITY = new RegExp(QUANTITY_REGEX_SOURCE);
 
 export const quantitySchema = z
   .string()
   .max(64)
-  .regex(new RegExp(QUANTITY_REGEX_SOURCE), 'must be a quantity such as 500m, 2, 16Gi')
-  .describe('A Kubernetes quantity, e.g. 500m, 2, 16Gi.');
+  .regex(SPEC_QUANTITY, 'must be a quantity such as 500m, 2, 16Gi (exponents at most two digits)')
+  .refine((q) => !SPEC_QUANTITY.test(q) || isWithinQuantityRange(q), `must be at most ${MAX_QUANTITY} (2^63-1, the largest quantity the API server holds exactly)`)
+  .describe(`A Kubernetes quantity, e.g. 500m, 2, 16Gi; at most ${MAX_QUANTITY}.`);
 
 /** What the API server tracks in a ResourceQuota without a domain prefix (IsStandardQuotaResourceName). */
 const STANDARD_QUOTA_RESOURCES = new Set([

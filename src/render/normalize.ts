@@ -1,7 +1,8 @@
-import { isQuantity, parseQuantity } from '../api/quantity.js';
+import { canonicalQuantity, isQuantity } from '../api/quantity.js';
 
 /**
- * Rewrites the quantities of a ResourceQuota or LimitRange into exact values, so "1024Mi" as rendered
+ * Rewrites the quantities of a ResourceQuota or LimitRange into exact values (never expanded, since
+ * tenants can write any exponent into the live objects), so "1024Mi" as rendered
  * and "1Gi" as stored compare equal. Other kinds pass through unchanged.
  */
 export function normalizeContent(kind: string, content: Record<string, unknown>): Record<string, unknown> {
@@ -26,6 +27,6 @@ export function normalizeContent(kind: string, content: Record<string, unknown>)
 function quantities(map: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (map === undefined) return undefined;
   return Object.fromEntries(
-    Object.entries(map).map(([k, v]) => [k, typeof v === 'string' && isQuantity(v) ? parseQuantity(v).toString() : v]),
+    Object.entries(map).map(([k, v]) => [k, typeof v === 'string' && isQuantity(v) ? canonicalQuantity(v) : v]),
   );
 }
