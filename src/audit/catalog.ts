@@ -5,6 +5,7 @@ import { credentialChecks } from './checks/credentials.js';
 import { imageChecks } from './checks/image.js';
 import { namespaceChecks } from './checks/namespace.js';
 import { networkChecks } from './checks/network.js';
+import { permissivePolicyCheck } from './checks/netpol-permissive.js';
 import { rbacChecks } from './checks/rbac.js';
 import { resourcesCheck } from './checks/resources.js';
 import { workloadHostChecks } from './checks/workload-host.js';
@@ -35,6 +36,7 @@ export const CATALOG: readonly CheckDefinition[] = [
   ...imageChecks,
   ...rbacChecks,
   ...networkChecks,
+  permissivePolicyCheck,
   ...clusterChecks,
 ].sort(byId);
 

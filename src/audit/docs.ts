@@ -32,6 +32,12 @@ export function catalogMarkdown(): string {
   }
   lines.push(
     '',
+    '## NetworkPolicies are additive',
+    '',
+    'Kubernetes NetworkPolicies only ever add allowed traffic: a pod selected by several policies may send and receive whatever any of them allows. The default-deny policy the operator writes (`posture-default-deny`) therefore stops nothing that another policy in the namespace allows, and a tenant with the `edit` or `admin` role can write such a policy. An `allow-everything` policy (`ingress: [{}]`, egress to `namespaceSelector: {}`) leaves NS-002 passing (the default-deny is there), WL-015 passing (the pods are selected) and NET-003 passing (in-cluster peers are not the metadata address), while the namespace is open.',
+    '',
+    'NET-005 reports it: it fails every rule that opens a direction to everyone on every port (no `from`/`to`, a `{}` namespace selector, or an ipBlock of `0.0.0.0/0` or `::/0`). A rule open to everyone on a few listed ports (at most 16, e.g. a public web port) passes with the ports named in its message. Reporting does not close the hole: to make default-deny hold against tenants, forbid them from writing such policies with the admission guard rails (`spec.guard`, docs/guardrails.md) or enforce the deny with an AdminNetworkPolicy, which tenants cannot override, where the CNI supports it.',
+    '',
     '## Exemptions',
     '',
     `An exemption turns a failing finding into \`skip\` with its reason: \`spec.audit.exemptions\`, the annotation \`posture.dev/exempt: "<id>,..."\` (with \`posture.dev/exempt-reason\`), and, for checks with a Polaris or kube-score equivalent, \`polaris.fairwinds.com/<check>-exempt: "true"\` and \`kube-score/ignore: "<check>,..."\`. An expired spec exemption no longer applies and is reported as \`${EXEMPTION_EXPIRED}\` (severity low).`,

@@ -12,15 +12,15 @@ const EXPECTED: readonly (readonly [string, string])[] = [
   ['WL-013', 'medium'], ['WL-014', 'medium'], ['WL-015', 'medium'], ['WL-016', 'low'], ['WL-017', 'high'],
   ['IMG-001', 'high'], ['IMG-002', 'low'], ['IMG-003', 'medium'], ['IMG-004', 'low'],
   ['RB-001', 'high'], ['RB-002', 'critical'], ['RB-003', 'high'], ['RB-004', 'high'], ['RB-005', 'high'], ['RB-006', 'critical'], ['RB-007', 'medium'],
-  ['SEC-001', 'high'], ['NET-001', 'medium'], ['NET-002', 'medium'], ['NET-003', 'high'], ['NET-004', 'low'], ['CL-001', 'medium'],
+  ['SEC-001', 'high'], ['NET-001', 'medium'], ['NET-002', 'medium'], ['NET-003', 'high'], ['NET-004', 'low'], ['NET-005', 'high'], ['CL-001', 'medium'],
 ];
 
 describe('the check catalog', () => {
   it('has every check of CHECKS.md, in order, with its severity', () => {
     assert.deepEqual(CATALOG.map((c) => [c.id, c.severity]), EXPECTED);
-    assert.equal(CATALOG.length, 40);
+    assert.equal(CATALOG.length, 41);
     assert.deepEqual(CLUSTER_CHECKS.map((c) => c.id), ['CL-001']);
-    assert.equal(NAMESPACE_CHECKS.length, 39);
+    assert.equal(NAMESPACE_CHECKS.length, 40);
   });
 
   it('uses the titles of CHECKS.md', () => {
@@ -36,7 +36,7 @@ describe('the check catalog', () => {
         'IMG-001': 'Pinned tag', 'IMG-002': 'Digest (strict)', 'IMG-003': 'Trusted registry', 'IMG-004': 'Pull policy',
         'RB-001': 'No wildcards', 'RB-002': 'No cluster-admin', 'RB-003': 'Secret read', 'RB-004': 'exec/attach/port-forward',
         'RB-005': 'Escalation paths', 'RB-006': 'Dangerous subjects', 'RB-007': 'Group-based access',
-        'SEC-001': 'Sensitive ConfigMap', 'NET-001': 'Exposure', 'NET-002': 'Ingress TLS', 'NET-003': 'Metadata API blocked', 'NET-004': 'SSH exposed',
+        'SEC-001': 'Sensitive ConfigMap', 'NET-001': 'Exposure', 'NET-002': 'Ingress TLS', 'NET-003': 'Metadata API blocked', 'NET-004': 'SSH exposed', 'NET-005': 'No permissive NetworkPolicy',
         'CL-001': 'Supported Kubernetes',
       },
     );
@@ -99,7 +99,8 @@ function badNamespace(): AuditInput {
       ],
       services: [{ name: 'ssh', spec: { type: 'NodePort', ports: [{ port: 22 }] } }],
       ingresses: [{ name: 'web', spec: {} }],
-      networkPolicies: [],
+      // Selects no pod, so WL-015 and NET-003 still see none; NET-005 sees an allow-everything rule.
+      networkPolicies: [{ name: 'allow-all', spec: { podSelector: { matchLabels: { app: 'none' } }, ingress: [{}] } }],
       resourceQuotas: [],
       limitRanges: [],
       configMaps: [{ name: 'cfg', data: { password: 'x' } }],
