@@ -45,6 +45,17 @@ export const auditSpecSchema = z
       .default([])
       .describe('Trusted registries (IMG-003), as a host optionally with a path: registry.example.com, ghcr.io/acme. Empty skips IMG-003.'),
     disabledChecks: z.array(checkIdSchema).max(64).default([]).describe('Checks not evaluated at all.'),
+    annotationExemptions: z
+      .enum(['Allowed', 'Disabled', 'AllowList'])
+      .default('Allowed')
+      .describe(
+        'Whether annotations on the audited resources (posture.dev/exempt, Polaris, kube-score) may exempt them. Whoever can edit a resource can annotate it, so tenants exempt themselves: Allowed honours them (counted apart in status.summary.annotationSkips), Disabled ignores them, AllowList honours them only for annotationExemptChecks. Ignored annotations are named in the failing result.',
+      ),
+    annotationExemptChecks: z
+      .array(checkIdSchema)
+      .max(64)
+      .default([])
+      .describe('With annotationExemptions: AllowList, the checks an annotation may exempt; * in an annotation means these only.'),
     exemptions: z.array(exemptionSchema).max(64).default([]).describe('Checks skipped in some namespaces, with a reason and an optional expiry.'),
     oidcGroupPrefix: z.string().max(128).optional().describe('RB-007: Group subjects must start with this prefix (the identity provider\'s groups).'),
     secretReadAllowlist: z

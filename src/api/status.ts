@@ -67,6 +67,11 @@ export const summarySchema = z
     warn: z.int().min(0).describe('Check results that warn.'),
     error: z.int().min(0).describe('Checks that could not be evaluated.'),
     skip: z.int().min(0).describe('Check results skipped: exempted or not applicable.'),
+    annotationSkips: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('Of skip, those exempted by an annotation on the resource (posture.dev/exempt, Polaris, kube-score), which whoever edits the resource can write, rather than by the baseline.'),
   })
   .strict();
 

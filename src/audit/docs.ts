@@ -42,6 +42,8 @@ export function catalogMarkdown(): string {
     '',
     `An exemption turns a failing finding into \`skip\` with its reason: \`spec.audit.exemptions\`, the annotation \`posture.dev/exempt: "<id>,..."\` (with \`posture.dev/exempt-reason\`), and, for checks with a Polaris or kube-score equivalent, \`polaris.fairwinds.com/<check>-exempt: "true"\` and \`kube-score/ignore: "<check>,..."\`. An expired spec exemption no longer applies and is reported as \`${EXEMPTION_EXPIRED}\` (severity low).`,
     '',
+    'Annotations are written by whoever edits the resource, tenants included. `spec.audit.annotationExemptions` decides whether they count: `Allowed` (default), `Disabled`, or `AllowList` with `spec.audit.annotationExemptChecks`. Skips caused by annotations are marked as such in the result and counted in `status.summary.annotationSkips`; an ignored annotation is named in the failing result.',
+    '',
   );
   return lines.join('\n');
 }

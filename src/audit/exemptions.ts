@@ -6,6 +6,8 @@
  * 3. Polaris: `polaris.fairwinds.com/<check>-exempt: "true"` (or `polaris.fairwinds.com/exempt`),
  *    for checks with a Polaris equivalent, when every Polaris check the finding is about is exempt;
  * 4. kube-score: `kube-score/ignore: "<check>,..."`, likewise.
+ * Annotations (2-4) are written by whoever edits the resource, tenants included: the baseline decides
+ * whether they count (spec.audit.annotationExemptions), and skips they cause are marked as theirs.
  * Passing findings stay `pass`. An expired spec exemption no longer applies and is reported as an
  * EXEMPTION-EXPIRED finding (severity low) for each audited namespace it names.
  */
@@ -27,8 +29,17 @@ export interface SpecExemption {
   expires?: string;
 }
 
+/** spec.audit.annotationExemptions and annotationExemptChecks. */
+export interface AnnotationPolicy {
+  mode: 'Allowed' | 'Disabled' | 'AllowList';
+  /** With AllowList: the checks an annotation may exempt. */
+  checks: readonly string[];
+}
+
 export interface ExemptionOptions {
   specExemptions?: readonly SpecExemption[];
+  /** Default: Allowed (annotations exempt any check). */
+  annotationPolicy?: AnnotationPolicy;
   now: Date;
   /** Annotations of the audited resources, keyed by resourceKey() (see annotationIndex). */
   workloadAnnotations?: Readonly<Record<string, Labels>>;
@@ -93,9 +104,29 @@ interface Exemption {
   expires?: string;
 }
 
+/** Sources that the resource's own author controls, unlike spec.audit.exemptions. */
+const ANNOTATION_SOURCES = new Set(['annotation', 'polaris', 'kube-score']);
+const ANNOTATION_NAMES: Readonly<Record<string, string>> = { annotation: EXEMPT_ANNOTATION, polaris: 'Polaris', 'kube-score': 'kube-score/ignore' };
+
+/** Tenants write annotation reasons; the report shows a bounded one. */
+const MAX_ANNOTATION_REASON = 256;
+
+/** A skip that an annotation on the resource asked for, not the baseline. */
+export function isAnnotationSkip(f: Finding): boolean {
+  return f.result === 'skip' && ANNOTATION_SOURCES.has(f.properties?.['exemption'] ?? '');
+}
+
+function annotationAllowed(policy: AnnotationPolicy | undefined, checkId: string): boolean {
+  if (policy === undefined || policy.mode === 'Allowed') return true;
+  if (policy.mode === 'Disabled') return false;
+  return policy.checks.some((c) => c.toUpperCase() === checkId.toUpperCase());
+}
+
 function annotationExemption(f: Finding, annotations: Labels): Exemption | undefined {
   if (list(annotations[EXEMPT_ANNOTATION]).some((id) => id === '*' || id.toUpperCase() === f.checkId.toUpperCase())) {
-    return { source: 'annotation', reason: annotations[EXEMPT_REASON_ANNOTATION] ?? `exempted by annotation ${EXEMPT_ANNOTATION}` };
+    const given = annotations[EXEMPT_REASON_ANNOTATION];
+    const reason = given === undefined ? `exempted by annotation ${EXEMPT_ANNOTATION}` : given.length > MAX_ANNOTATION_REASON ? `${given.slice(0, MAX_ANNOTATION_REASON)}...` : given;
+    return { source: 'annotation', reason };
   }
   const polaris = toolIds(f, 'P:');
   const polarisAll = annotations['polaris.fairwinds.com/exempt'] === 'true';
@@ -122,6 +153,20 @@ function exemptionFor(f: Finding, options: ExemptionOptions): Exemption | undefi
   return annotations === undefined ? undefined : annotationExemption(f, annotations);
 }
 
+function exempted(f: Finding, exemption: Exemption): Finding {
+  const properties: Record<string, string> = { ...f.properties, exemption: exemption.source, exemptionReason: exemption.reason, originalResult: f.result };
+  if (exemption.expires !== undefined) properties['exemptionExpires'] = exemption.expires;
+  const by = ANNOTATION_SOURCES.has(exemption.source) ? ` [by an annotation on the ${f.resource.kind}, not by the baseline]` : '';
+  return { ...f, result: 'skip', message: `exempted: ${exemption.reason}${by} (finding: ${f.message})`, properties };
+}
+
+/** The result stands; it says which annotation tried to exempt it and why that was ignored. */
+function notExempted(f: Finding, exemption: Exemption, policy: AnnotationPolicy | undefined): Finding {
+  const why = policy?.mode === 'Disabled' ? 'spec.audit.annotationExemptions is Disabled' : `${f.checkId} is not in spec.audit.annotationExemptChecks`;
+  const name = ANNOTATION_NAMES[exemption.source] ?? exemption.source;
+  return { ...f, message: `${f.message} (the ${name} annotation's exemption is ignored: ${why})`, properties: { ...f.properties, ignoredExemption: exemption.source } };
+}
+
 function expiredFindings(findings: readonly Finding[], options: ExemptionOptions): Finding[] {
   const namespaces = options.namespace !== undefined ? [options.namespace] : [...new Set(findings.map((f) => namespaceOf(f, options)).filter((n) => n !== ''))].sort();
   return (options.specExemptions ?? [])
@@ -146,9 +191,8 @@ export function applyExemptions(findings: readonly Finding[], options: Exemption
     if (f.result === 'pass' || f.result === 'skip') return f;
     const exemption = exemptionFor(f, options);
     if (exemption === undefined) return f;
-    const properties: Record<string, string> = { ...f.properties, exemption: exemption.source, exemptionReason: exemption.reason, originalResult: f.result };
-    if (exemption.expires !== undefined) properties['exemptionExpires'] = exemption.expires;
-    return { ...f, result: 'skip', message: `exempted: ${exemption.reason} (finding: ${f.message})`, properties };
+    if (ANNOTATION_SOURCES.has(exemption.source) && !annotationAllowed(options.annotationPolicy, f.checkId)) return notExempted(f, exemption, options.annotationPolicy);
+    return exempted(f, exemption);
   });
   return [...out, ...expiredFindings(findings, options)];
 }

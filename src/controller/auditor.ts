@@ -63,6 +63,7 @@ export class Auditor {
     const at = now();
     const findings = applyExemptions(evaluateNamespace(input), {
       specExemptions: baseline.spec.audit.exemptions,
+      annotationPolicy: { mode: baseline.spec.audit.annotationExemptions, checks: baseline.spec.audit.annotationExemptChecks },
       now: at,
       workloadAnnotations: annotationIndex(input),
       namespace,

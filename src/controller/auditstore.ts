@@ -1,5 +1,6 @@
 import type { Finding as StatusFinding } from '../api/status.js';
 import { checkById } from '../audit/catalog.js';
+import { isAnnotationSkip } from '../audit/exemptions.js';
 import { SEVERITY_WEIGHTS, summarize, type Summary } from '../audit/scoring.js';
 import type { Finding, Severity } from '../audit/types.js';
 
@@ -7,6 +8,8 @@ import type { Finding, Severity } from '../audit/types.js';
 export interface NamespaceAudit {
   baseline: string;
   summary: Summary;
+  /** Of summary.skip, those an annotation on the resource asked for. */
+  annotationSkips: number;
   passedWeight: number;
   evaluatedWeight: number;
   /** Each failing check once, with its severity. */
@@ -17,14 +20,16 @@ export function reduceFindings(baseline: string, findings: readonly Finding[]): 
   let passedWeight = 0;
   let evaluatedWeight = 0;
   const failing = new Map<string, Severity>();
+  let annotationSkips = 0;
   for (const f of findings) {
+    if (isAnnotationSkip(f)) annotationSkips++;
     if (f.result === 'skip' || f.result === 'error') continue;
     const w = SEVERITY_WEIGHTS[f.severity];
     evaluatedWeight += w;
     if (f.result === 'pass') passedWeight += w;
     else if (f.result === 'fail') failing.set(f.checkId, f.severity);
   }
-  return { baseline, summary: summarize(findings), passedWeight, evaluatedWeight, failing: [...failing].map(([checkId, severity]) => ({ checkId, severity })) };
+  return { baseline, summary: summarize(findings), annotationSkips, passedWeight, evaluatedWeight, failing: [...failing].map(([checkId, severity]) => ({ checkId, severity })) };
 }
 
 const SEVERITY_ORDER: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
@@ -32,7 +37,7 @@ const MAX_FINDINGS = 20;
 const MAX_EXAMPLES = 3;
 
 export interface AuditAggregate {
-  summary: Summary;
+  summary: Summary & { annotationSkips: number };
   complianceScore: number;
   compliant: number;
   audited: number;
@@ -41,13 +46,14 @@ export interface AuditAggregate {
 
 /** The audit part of a baseline's status, bounded whatever the namespace count. Pure. */
 export function aggregateAudits(audits: readonly (readonly [string, NamespaceAudit])[]): AuditAggregate {
-  const summary: Summary = { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 };
+  const summary = { pass: 0, fail: 0, warn: 0, error: 0, skip: 0, annotationSkips: 0 };
   let passed = 0;
   let evaluated = 0;
   let compliant = 0;
   const byCheck = new Map<string, { severity: Severity; namespaces: string[] }>();
   for (const [ns, a] of audits) {
-    for (const k of Object.keys(summary) as (keyof Summary)[]) summary[k] += a.summary[k];
+    for (const k of Object.keys(a.summary) as (keyof Summary)[]) summary[k] += a.summary[k];
+    summary.annotationSkips += a.annotationSkips;
     passed += a.passedWeight;
     evaluated += a.evaluatedWeight;
     if (a.failing.length === 0) compliant++;

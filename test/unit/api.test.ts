@@ -16,7 +16,7 @@ describe('spec parsing', () => {
       namespaceSelector: {},
       excludeNamespaces: [],
       networkPolicy: { defaultDeny: ['Ingress', 'Egress'], allowDNS: true, allowSameNamespace: true, allowIngressFrom: [] },
-      audit: { allowedRegistries: [], disabledChecks: [], exemptions: [], requireCpuLimit: false, secretReadAllowlist: [] },
+      audit: { allowedRegistries: [], annotationExemptChecks: [], annotationExemptions: 'Allowed', disabledChecks: [], exemptions: [], requireCpuLimit: false, secretReadAllowlist: [] },
     });
   });
 

@@ -9,7 +9,7 @@ import { mergePatchFor } from '../../src/controller/statuswriter.js';
 const ok: NamespaceResult = { winner: 'b', generation: 2, losers: [], inSync: true, planned: { create: 0, update: 0, delete: 0 } };
 const pending: NamespaceResult = { ...ok, inSync: false, planned: { create: 2, update: 0, delete: 0 } };
 const now = new Date('2026-11-26T00:00:00Z');
-const noAudit: AuditAggregate = { summary: { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 }, complianceScore: 100, compliant: 0, audited: 0, findings: [] };
+const noAudit: AuditAggregate = { summary: { pass: 0, fail: 0, warn: 0, error: 0, skip: 0, annotationSkips: 0 }, complianceScore: 100, compliant: 0, audited: 0, findings: [] };
 
 function condition(status: ReturnType<typeof computeStatus>, type: string): { status: string; reason: string; message: string } | undefined {
   return status.conditions?.find((c) => c.type === type);
@@ -88,7 +88,7 @@ describe('audit in the status', () => {
     const c = reduceFindings('b', [finding('WL-002', 'critical', 'fail'), finding('WL-012', 'medium', 'fail'), finding('NS-003', 'medium', 'pass')]);
     const d = reduceFindings('b', [finding('NS-003', 'medium', 'pass')]);
     const agg = aggregateAudits([['a', a], ['c', c], ['d', d]]);
-    assert.deepEqual(agg.summary, { pass: 3, fail: 3, warn: 0, error: 0, skip: 1 });
+    assert.deepEqual(agg.summary, { pass: 3, fail: 3, warn: 0, error: 0, skip: 1, annotationSkips: 0 });
     // passed weight 3+3+3 = 9 of evaluated 10+3+10+3+3+3 = 32
     assert.equal(agg.complianceScore, 28);
     assert.equal(agg.compliant, 1);
