@@ -35,6 +35,8 @@ const KINDS: Record<string, ResourceType> = Object.fromEntries(
       ['networking.k8s.io/v1', 'NetworkPolicy', 'networkpolicies', true],
       ['v1', 'ResourceQuota', 'resourcequotas', true],
       ['v1', 'LimitRange', 'limitranges', true],
+      ['admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy', 'validatingadmissionpolicies', false],
+      ['admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding', 'validatingadmissionpolicybindings', false],
     ] as const
   ).map(([apiVersion, kind, plural, namespaced]) => [`${apiVersion}/${kind}`, { apiVersion, kind, plural, namespaced }]),
 );
@@ -87,7 +89,11 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
   }
 }
 
-/** CRD and RBAC, then waits until the CRD is served. */
+/**
+ * CRD, RBAC and the admission policies of config/admission (before the operator starts: a baseline
+ * may grant only what its author holds, and the operator's token is fenced), then waits until the
+ * CRD is served.
+ */
 export async function installOperatorPrerequisites(kubeconfigPath: string): Promise<void> {
   const client = await adminClient(kubeconfigPath);
   const crd = await readManifests('crds/posture.dev_securitybaselines.yaml');
@@ -99,6 +105,9 @@ export async function installOperatorPrerequisites(kubeconfigPath: string): Prom
     ...(await readManifests('config/rbac/role_binding.yaml')),
     ...(await readManifests('config/rbac/leader_election_role.yaml')),
     ...(await readManifests('config/rbac/leader_election_role_binding.yaml')),
+    ...(await readManifests('config/rbac/baseline_author_role.yaml')),
+    ...(await readManifests('config/admission/baseline-author.yaml')),
+    ...(await readManifests('config/admission/operator-fence.yaml')),
   ]);
   await waitFor('the SecurityBaseline CRD to be established', async () => {
     const crdType = typeOf(crd[0] ?? {});

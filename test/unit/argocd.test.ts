@@ -143,7 +143,7 @@ describe('Argo CD health check for SecurityBaseline (config/argocd)', () => {
 });
 
 describe('Argo CD install (config/argocd)', () => {
-  it('renders config/default with the CRD in sync wave -1 and no other Argo CD annotation', () => {
+  it('renders config/default with the CRD and the admission policies in sync wave -1 and no other Argo CD annotation', () => {
     const overlay = kustomize('config/argocd');
     const plain = kustomize('config/default');
     assert.equal(overlay.length, plain.length);
@@ -154,6 +154,9 @@ describe('Argo CD install (config/argocd)', () => {
         assert.equal(annotations['argocd.argoproj.io/sync-wave'], '-1');
         assert.deepEqual(argo.sort(), ['argocd.argoproj.io/sync-options', 'argocd.argoproj.io/sync-wave']);
         assert.match(annotations['argocd.argoproj.io/sync-options'] ?? '', /Prune=false/);
+      } else if (object.kind === 'ValidatingAdmissionPolicy' || object.kind === 'ValidatingAdmissionPolicyBinding') {
+        assert.deepEqual(annotations, { 'argocd.argoproj.io/sync-wave': '-1' }, `${object.kind}/${object.metadata.name}`);
+        assert.deepEqual({ ...object, metadata: { ...object.metadata, annotations: undefined } }, { ...plain[i], metadata: { ...plain[i]?.metadata, annotations: undefined } });
       } else {
         assert.deepEqual(argo, [], `${object.kind}/${object.metadata.name}`);
         assert.deepEqual(object, plain[i], `${object.kind}/${object.metadata.name} differs from config/default`);

@@ -93,8 +93,12 @@ function only<T>(items: readonly T[], what: string): T {
 
 describe('kustomize install (config/default)', () => {
   let objects: KubeObject[] = [];
-  /** The one object of a kind that belongs to the operator (its namespace's default ServiceAccount and policy are apart). */
-  const ofKind = (kind: string): KubeObject => only(objects.filter((o) => o.kind === kind && o.metadata.name !== 'default' && o.metadata.name !== 'default-deny'), kind);
+  /**
+   * The one object of a kind that belongs to the operator (its namespace's default ServiceAccount
+   * and policy are apart, and so is the ClusterRole for baseline authors).
+   */
+  const ofKind = (kind: string): KubeObject =>
+    only(objects.filter((o) => o.kind === kind && !['default', 'default-deny', 'posture-baseline-author'].includes(o.metadata.name)), kind);
   const deployment = (): DeploymentSpec => ofKind('Deployment').spec as DeploymentSpec;
   const container = (): Container => only(deployment().template.spec.containers, 'container');
 
@@ -103,8 +107,9 @@ describe('kustomize install (config/default)', () => {
     objects = render('config/default');
   });
 
-  it('renders exactly the CRD, Namespace, ServiceAccounts, ClusterRole, ClusterRoleBinding, Deployment, PodDisruptionBudget, Service, NetworkPolicies, ResourceQuota and LimitRange', () => {
+  it('renders exactly the CRD, admission policies, Namespace, ServiceAccounts, ClusterRoles, ClusterRoleBinding, Deployment, PodDisruptionBudget, Service, NetworkPolicies, ResourceQuota and LimitRange', () => {
     const required = [
+      'ClusterRole',
       'ClusterRole',
       'ClusterRoleBinding',
       'CustomResourceDefinition',
@@ -118,6 +123,7 @@ describe('kustomize install (config/default)', () => {
       'Service',
       'ServiceAccount',
       'ServiceAccount',
+      ...['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'].flatMap((k) => [k, k, k, k]),
     ];
     // config/rbac will gain a Role and RoleBinding for the leader-election Lease in posture-system.
     const leaderElection = new Set(['Role', 'RoleBinding']);
@@ -128,10 +134,20 @@ describe('kustomize install (config/default)', () => {
       assert.equal(kinds.filter((k) => k === o.kind).length, 1, `one ${o.kind}`);
     }
     assert.equal(ofKind('CustomResourceDefinition').metadata.name, 'securitybaselines.posture.dev');
+    const policies = (kind: string): string[] => objects.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
+    const expected = ['posture-baseline-bind-clusterroles', 'posture-baseline-roles', 'posture-baseline-subjects', 'posture-operator-fence'];
+    assert.deepEqual(policies('ValidatingAdmissionPolicy'), expected);
+    assert.deepEqual(policies('ValidatingAdmissionPolicyBinding'), expected);
+  });
+
+  it('orders the admission policies before the Deployment, so the operator never runs without them', () => {
+    const first = (kind: string): number => objects.findIndex((o) => o.kind === kind);
+    assert.ok(first('ValidatingAdmissionPolicyBinding') >= 0 && first('ValidatingAdmissionPolicyBinding') < first('Deployment'));
+    assert.ok(first('ValidatingAdmissionPolicy') < first('ValidatingAdmissionPolicyBinding'));
   });
 
   it('puts every namespaced object in posture-system', () => {
-    const clusterScoped = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding']);
+    const clusterScoped = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
     for (const o of objects) {
       if (clusterScoped.has(o.kind)) assert.equal(o.metadata.namespace, undefined, `${o.kind}/${o.metadata.name}`);
       else assert.equal(o.metadata.namespace, NAMESPACE, `${o.kind}/${o.metadata.name}`);
