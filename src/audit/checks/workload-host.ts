@@ -39,7 +39,7 @@ const wl002: CheckMeta = {
   severity: 'critical',
   category: 'Workload',
   seedItem: LEAST_PRIVILEGE,
-  equivalents: ['P:runAsPrivileged', 'C-0057', 'CIS 5.2.2', 'KSV-0017', 'PSS-B'],
+  equivalents: ['P:runAsPrivileged', 'KS:container-security-context-privileged', 'C-0057', 'CIS 5.2.2', 'KSV-0017', 'PSS-B'],
   fix: 'PSA / Report',
 };
 

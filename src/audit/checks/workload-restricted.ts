@@ -132,7 +132,7 @@ const wl012: CheckMeta = {
   severity: 'medium',
   category: 'Workload',
   seedItem: LEAST_PRIVILEGE,
-  equivalents: ['P:notReadOnlyRootFilesystem', 'C-0017', 'KSV-0014'],
+  equivalents: ['P:notReadOnlyRootFilesystem', 'KS:container-security-context-readonlyrootfilesystem', 'C-0017', 'KSV-0014'],
   fix: 'Report',
 };
 

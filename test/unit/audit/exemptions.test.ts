@@ -64,6 +64,9 @@ const cases: Case[] = [
     result: 'fail',
   },
   { name: 'kube-score ignore', finding: wl('IMG-001'), options: annotated({ 'kube-score/ignore': 'container-image-tag,pod-probes' }), result: 'skip', source: 'kube-score' },
+  { name: 'kube-score ignore of privileged (WL-002)', finding: wl('WL-002'), options: annotated({ 'kube-score/ignore': 'container-security-context-privileged' }), result: 'skip', source: 'kube-score' },
+  { name: 'kube-score ignore of readonlyrootfilesystem (WL-012)', finding: wl('WL-012'), options: annotated({ 'kube-score/ignore': 'pod-probes, container-security-context-readonlyrootfilesystem' }), result: 'skip', source: 'kube-score' },
+  { name: 'kube-score ignore of privileged does not cover WL-012', finding: wl('WL-012'), options: annotated({ 'kube-score/ignore': 'container-security-context-privileged' }), result: 'fail' },
   { name: 'kube-score ignore of another check', finding: wl('IMG-001'), options: annotated({ 'kube-score/ignore': 'pod-probes' }), result: 'fail' },
   {
     name: 'spec exemption wins over annotations',
