@@ -21,6 +21,16 @@ export function isPlaceholder(value: string): boolean {
   return v === '' || /^\$\([^)]*\)$/.test(v) || /^\$\{[^}]*\}$/.test(v) || /^\{\{.*\}\}$/.test(v);
 }
 
+const FLAG_VALUES = new Set(['1', '0', 'true', 'false', 'yes', 'no', 'y', 'n', 'on', 'off', 'enabled', 'disabled']);
+
+/**
+ * A boolean switch (MYSQL_ALLOW_EMPTY_PASSWORD: "1", REQUIRE_TOKEN: "yes"): a setting about a
+ * credential, never the credential itself.
+ */
+export function isFlagValue(value: string): boolean {
+  return FLAG_VALUES.has(value.trim().toLowerCase());
+}
+
 const VALUE_PATTERNS: readonly (readonly [RegExp, string])[] = [
   [/-----BEGIN ((RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY( BLOCK)?-----/, 'a private key'],
   [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/, 'an AWS access key id'],

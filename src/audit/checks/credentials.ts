@@ -2,7 +2,7 @@
 import type { CheckMeta, NamespaceCheck } from '../check.js';
 import { fromOutcome, perWorkload } from '../check.js';
 import { allContainers, describe, serviceAccountOf } from '../podspec.js';
-import { isPlaceholder, isSensitiveName, sensitiveValueKind } from '../sensitive.js';
+import { isFlagValue, isPlaceholder, isSensitiveName, sensitiveValueKind } from '../sensitive.js';
 
 const SECRETS_SEED = 'Secrets: store passwords, keys and tokens in Secrets, not in plain configuration';
 
@@ -62,7 +62,7 @@ const wl017: CheckMeta = {
 export const literalCredentialsCheck: NamespaceCheck = perWorkload(wl017, (w) => ({
   problems: allContainers(w.podSpec).flatMap((c) =>
     (c.container.env ?? [])
-      .filter((e) => e.value !== undefined && !isPlaceholder(e.value) && isSensitiveName(e.name))
+      .filter((e) => e.value !== undefined && !isPlaceholder(e.value) && !isFlagValue(e.value) && isSensitiveName(e.name))
       .map((e) => `${describe(c)}: move the literal value of env ${e.name} into a Secret`),
   ),
   passMessage: 'no literal credential in env',
@@ -85,7 +85,7 @@ export const sensitiveConfigMapCheck: NamespaceCheck = {
     input.configMaps.map((cm) => {
       const problems = Object.entries(cm.data ?? {}).flatMap(([key, value]) => {
         if (isPlaceholder(value)) return [];
-        if (isSensitiveName(key)) return [`key ${key}: move it into a Secret (its name looks like a credential)`];
+        if (isSensitiveName(key) && !isFlagValue(value)) return [`key ${key}: move it into a Secret (its name looks like a credential)`];
         const kind = sensitiveValueKind(value);
         return kind === undefined ? [] : [`key ${key}: move it into a Secret (it contains ${kind})`];
       });

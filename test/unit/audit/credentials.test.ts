@@ -66,6 +66,13 @@ describe('WL-016 secrets as files and WL-017 literal credentials', () => {
     { check: 'WL-017', name: 'AWS secret key', spec: withContainer({ env: [{ name: 'AWS_SECRET_ACCESS_KEY', value: 'abc' }] }), result: 'fail' },
     { check: 'WL-017', name: 'Azure storage key', spec: withContainer({ env: [{ name: 'AZURE_STORAGE_KEY', value: 'abc' }] }), result: 'fail' },
     { check: 'WL-017', name: 'bearer token', spec: withContainer({ env: [{ name: 'BEARER', value: 'abc' }] }), result: 'fail' },
+    {
+      check: 'WL-017',
+      name: 'boolean switches about credentials',
+      spec: withContainer({ env: ['1', 'true', 'yes', 'False', ' no ', 'on'].map((value, i) => ({ name: i === 0 ? 'MYSQL_ALLOW_EMPTY_PASSWORD' : `MYSQL_RANDOM_ROOT_PASSWORD${i}`, value })) }),
+      result: 'pass',
+    },
+    { check: 'WL-017', name: 'a password that is a word, not a switch', spec: withContainer({ env: [{ name: 'MYSQL_ROOT_PASSWORD', value: 'yes-really' }] }), result: 'fail' },
   ];
   for (const c of cases) {
     it(`${c.check} ${c.name}: ${c.result}`, () => {
@@ -86,6 +93,7 @@ describe('SEC-001 sensitive ConfigMap', () => {
     { name: 'plain settings', data: { 'log.level': 'info', 'app.properties': 'server.port=8080\nfeature.x=true' }, result: 'pass' },
     { name: 'a CA certificate', data: { 'ca.crt': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' }, result: 'pass' },
     { name: 'a placeholder', data: { 'db.password': '${DB_PASSWORD}' }, result: 'pass' },
+    { name: 'a boolean switch about a password', data: { MYSQL_ALLOW_EMPTY_PASSWORD: 'yes' }, result: 'pass' },
     { name: 'a password key', data: { db_password: 'hunter2' }, result: 'fail', message: 'key db_password: move it into a Secret (its name looks like a credential)' },
     { name: 'a private key value', data: { 'tls.key': '-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----' }, result: 'fail', message: 'key tls.key: move it into a Secret (it contains a private key)' },
     { name: 'a password inside a config file', data: { 'application.properties': 'spring.datasource.url=jdbc:x\nspring.datasource.password=hunter2' }, result: 'fail', message: 'key application.properties: move it into a Secret (it contains a credential assignment)' },
