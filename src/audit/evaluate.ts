@@ -2,6 +2,7 @@
 import { CLUSTER_CHECKS, NAMESPACE_CHECKS } from './catalog.js';
 import type { CheckMeta } from './check.js';
 import { finding } from './check.js';
+import { applyExemptions, EXEMPTION_EXPIRED, type SpecExemption } from './exemptions.js';
 import type { AuditInput, ClusterAuditInput, Finding, ResourceRef } from './types.js';
 
 function guarded(meta: CheckMeta, resource: ResourceRef, run: () => Finding[]): Finding[] {
@@ -25,4 +26,18 @@ export function evaluateCluster(input: ClusterAuditInput, disabledChecks: readon
   const disabled = new Set(disabledChecks);
   const resource = { kind: 'Cluster', namespace: '', name: 'kubernetes' };
   return CLUSTER_CHECKS.filter((c) => !disabled.has(c.id)).flatMap((c) => guarded(c, resource, () => c.evaluate(input)));
+}
+
+/**
+ * The cluster findings as one baseline sees them: without its disabledChecks, and with those of its
+ * exemptions that cover every namespace (an exemption naming namespaces cannot cover the cluster).
+ * Expired exemptions are reported per namespace already, not again here.
+ */
+export function clusterFindingsFor(findings: readonly Finding[], audit: { disabledChecks: readonly string[]; exemptions: readonly SpecExemption[] }, now: Date): Finding[] {
+  const disabled = new Set(audit.disabledChecks);
+  const specExemptions = audit.exemptions.filter((e) => (e.namespaces ?? []).length === 0);
+  return applyExemptions(
+    findings.filter((f) => !disabled.has(f.checkId)),
+    { specExemptions, now, namespace: '' },
+  ).filter((f) => f.checkId !== EXEMPTION_EXPIRED);
 }

@@ -441,7 +441,11 @@ export interface ClusterAuditInput {
     supportedMinors?: number;
     /** The newest released minor (default: NEWEST_KNOWN_MINOR). */
     newestMinor?: number;
+    /** The day newestMinor was released (YYYY-MM-DD); without it, its age is unknown and never reported. */
+    newestMinorReleased?: string;
   };
+  /** The time of the audit; without it, the age of the release knowledge is not judged. */
+  now?: Date;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import { API_VERSION, BASELINE_LABEL, KIND, MANAGED_BY_LABEL, MANAGED_BY_VALUE, POD_SECURITY_ANNOTATION } from '../api/names.js';
 import type { DriftRecord } from '../api/status.js';
-import { evaluateCluster } from '../audit/evaluate.js';
+import { clusterFindingsFor, evaluateCluster } from '../audit/evaluate.js';
 import type { Finding, ServerVersion } from '../audit/types.js';
 import type { KubeClient } from '../kube/client.js';
 import { errorMessage, isNotFound } from '../kube/errors.js';
@@ -128,7 +128,7 @@ export class Operator {
     if (this.reportsEnabled) this.caches.add(POLICY_REPORT);
     else log.info('the PolicyReport CRD (wgpolicyk8s.io/v1alpha2) is not installed: no PolicyReports are written; restart after installing it');
     const [version] = await Promise.all([client.request<ServerVersion>({ verb: 'get', resource: 'version', method: 'GET', path: '/version' }), this.caches.start()]);
-    this.clusterFindings = evaluateCluster({ version });
+    this.clusterFindings = evaluateCluster({ version, now: new Date(this.clock.now()) });
     for (const b of this.caches.list(SECURITY_BASELINE.plural)) this.registry.upsert(b);
     this.synced = true;
     log.info('caches synced', { objects: this.caches.counts(), kubernetes: version.gitVersion });
@@ -380,7 +380,8 @@ export class Operator {
     if (pendingNamespaces > 0 && object.status?.observedGeneration === generation) return { status: object.status, current: object.status };
     const audits = this.audits.forBaseline(name).filter(([ns]) => this.results.get(ns)?.winner === name);
     // The cluster-level findings (CL-001) count once in each baseline's audit.
-    const audit = aggregateAudits([...audits, ...(audits.length > 0 ? [['', reduceFindings(name, this.clusterFindings)] as const] : [])]);
+    const cluster = known?.parsed.ok === true ? clusterFindingsFor(this.clusterFindings, known.parsed.baseline.spec.audit, new Date(this.clock.now())) : this.clusterFindings;
+    const audit = aggregateAudits([...audits, ...(audits.length > 0 ? [['', reduceFindings(name, cluster)] as const] : [])]);
     const status = computeStatus({
       name,
       generation,
