@@ -1,11 +1,11 @@
 /**
- * The Pod Security Standards, as Kubernetes' pod-security-admission evaluates them at policy
- * version `latest` on a v1.36 API server (which resolves to policy v1.35: the newest
- * MinimumVersion of any registered check). Transcribed check by check from
- * staging/src/k8s.io/pod-security-admission/policy/check_*.go; reasons and details use the same
- * wording, so `reason (detail)` reads like the API server's warning.
+ * The Pod Security Standards, as Kubernetes' pod-security-admission evaluates them on a v1.36 API
+ * server, at every policy version from v1.0 to `latest` (which resolves to policy v1.35: the newest
+ * MinimumVersion of any registered check; see podsecurity/registry.ts for what changed when).
+ * Transcribed check by check from staging/src/k8s.io/pod-security-admission/policy/check_*.go;
+ * reasons and details use the same wording, so `reason (detail)` reads like the API server's warning.
  *
- * Facts that matter at this version:
+ * Facts that matter at `latest`:
  * - containers are visited in the order initContainers, containers, ephemeralContainers, and every
  *   check applies to all three (native sidecars get no special treatment);
  * - sysctls are checked at pod level only, against the 1.32 safe set;
@@ -19,81 +19,41 @@
  * - restricted volumes include `image` (patched into the 1.0 check in 1.33).
  */
 import type { Labels, PodSpec } from './types.js';
-import type { CheckFn, PodSecurityCheckId, PodSecurityViolation } from './podsecurity/common.js';
-import {
-  appArmorProfile,
-  capabilitiesBaseline,
-  hostNamespaces,
-  hostPathVolumes,
-  hostPorts,
-  hostProbesAndHostLifecycle,
-  privileged,
-  procMountBaseline,
-  procMountStrict,
-  seLinuxOptions,
-  seccompProfileBaseline,
-  sysctls,
-  windowsHostProcess,
-} from './podsecurity/baseline.js';
-import { allowPrivilegeEscalation, capabilitiesRestricted, restrictedVolumes, runAsNonRoot, runAsUser, seccompProfileRestricted } from './podsecurity/restricted.js';
+import type { PodSecurityViolation } from './podsecurity/common.js';
+import { checksAt, policyMinor } from './podsecurity/registry.js';
 
 export type { PodSecurityCheckId, PodSecurityViolation } from './podsecurity/common.js';
 export { ALLOWED_SELINUX_TYPES, BASELINE_CAPABILITIES, RESTRICTED_VOLUME_TYPES, SAFE_SYSCTLS, joinQuote } from './podsecurity/common.js';
 export { restrictedVolumeType } from './podsecurity/restricted.js';
+export { LATEST_POLICY_MINOR, policyMinor } from './podsecurity/registry.js';
 
-/** Baseline checks, in the sorted-id order the registry evaluates them. */
-const BASELINE: readonly (readonly [PodSecurityCheckId, CheckFn])[] = [
-  ['appArmorProfile', appArmorProfile],
-  ['capabilities_baseline', capabilitiesBaseline],
-  ['hostNamespaces', hostNamespaces],
-  ['hostPathVolumes', hostPathVolumes],
-  ['hostPorts', hostPorts],
-  ['hostProbesAndHostLifecycle', hostProbesAndHostLifecycle],
-  ['privileged', privileged],
-  ['procMount', procMountBaseline],
-  ['seLinuxOptions', seLinuxOptions],
-  ['seccompProfile_baseline', seccompProfileBaseline],
-  ['sysctls', sysctls],
-  ['windowsHostProcess', windowsHostProcess],
-];
+type Level = 'privileged' | 'baseline' | 'restricted';
 
-/** Restricted checks, sorted by id, with the baseline checks each overrides. */
-const RESTRICTED: readonly (readonly [PodSecurityCheckId, CheckFn, readonly PodSecurityCheckId[]])[] = [
-  ['allowPrivilegeEscalation', allowPrivilegeEscalation, []],
-  ['capabilities_restricted', capabilitiesRestricted, ['capabilities_baseline']],
-  ['procMount_restricted', procMountStrict, ['procMount']],
-  ['restrictedVolumes', restrictedVolumes, ['hostPathVolumes']],
-  ['runAsNonRoot', runAsNonRoot, []],
-  ['runAsUser', runAsUser, []],
-  ['seccompProfile_restricted', seccompProfileRestricted, ['seccompProfile_baseline']],
-];
-
-/** The checks of a level, in evaluation order: baseline first (minus overridden ones), then restricted. */
-export function podSecurityChecks(level: 'privileged' | 'baseline' | 'restricted'): PodSecurityCheckId[] {
-  if (level === 'privileged') return [];
-  const baseline = BASELINE.map(([id]) => id);
-  if (level === 'baseline') return baseline;
-  const overridden = new Set(RESTRICTED.flatMap(([, , overrides]) => overrides));
-  return [...baseline.filter((id) => !overridden.has(id)), ...RESTRICTED.map(([id]) => id)];
+/**
+ * The checks of a level at a policy version (`latest` or `v1.N`, as in the
+ * pod-security.kubernetes.io/<mode>-version label), in evaluation order: baseline first (minus
+ * overridden ones), then restricted.
+ */
+export function podSecurityChecks(level: Level, version = 'latest'): string[] {
+  return level === 'privileged' ? [] : checksAt(level, policyMinor(version)).map(([id]) => id);
 }
 
-const CHECKS = new Map<PodSecurityCheckId, CheckFn>([...BASELINE.map(([id, fn]) => [id, fn] as const), ...RESTRICTED.map(([id, fn]) => [id, fn] as const)]);
-
 /** Structured results: one entry per failing check, in the API server's order. */
-export function podSecurityCheckResults(spec: PodSpec, level: 'privileged' | 'baseline' | 'restricted', podAnnotations: Labels = {}): PodSecurityViolation[] {
+export function podSecurityCheckResults(spec: PodSpec, level: Level, podAnnotations: Labels = {}, version = 'latest'): PodSecurityViolation[] {
+  if (level === 'privileged') return [];
   const out: PodSecurityViolation[] = [];
-  for (const id of podSecurityChecks(level)) {
-    const result = CHECKS.get(id)?.(spec, podAnnotations);
+  for (const [id, fn] of checksAt(level, policyMinor(version))) {
+    const result = fn(spec, podAnnotations);
     if (result !== undefined) out.push({ check: id, ...result });
   }
   return out;
 }
 
 /**
- * The violations of a pod spec at a level, formatted as the API server reports them
- * (`reason (detail)`); empty when PSA would admit the pod. `podAnnotations` matter only for the
- * deprecated AppArmor annotation.
+ * The violations of a pod spec at a level and policy version, formatted as the API server reports
+ * them (`reason (detail)`); empty when PSA would admit the pod. `podAnnotations` matter only for the
+ * AppArmor annotation and, before policy v1.19, the seccomp annotations.
  */
-export function podSecurityViolations(spec: PodSpec, level: 'privileged' | 'baseline' | 'restricted', podAnnotations: Labels = {}): string[] {
-  return podSecurityCheckResults(spec, level, podAnnotations).map((v) => `${v.reason} (${v.detail})`);
+export function podSecurityViolations(spec: PodSpec, level: Level, podAnnotations: Labels = {}, version = 'latest'): string[] {
+  return podSecurityCheckResults(spec, level, podAnnotations, version).map((v) => `${v.reason} (${v.detail})`);
 }

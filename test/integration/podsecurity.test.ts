@@ -3,8 +3,9 @@
 // Pod Security Admission, at baseline and at restricted, and the verdicts must agree exactly.
 //
 // The API server's verdict: a server-side dry-run create (?dryRun=All) into a namespace labelled
-// pod-security.kubernetes.io/enforce=<level> with enforce-version=latest (our checks implement
-// "latest" only). 201 means admitted; 403 with "violates PodSecurity" means rejected; anything
+// pod-security.kubernetes.io/enforce=<level> with enforce-version=<version>, for `latest` and for
+// every policy version at which some check changed (and the one before, and one past the newest),
+// so each implementation of each check meets the API server's. 201 means admitted; 403 with "violates PodSecurity" means rejected; anything
 // else (422 from validation, a missing ServiceAccount, ...) is a broken corpus entry or a broken
 // cluster and fails the run loudly rather than counting as either verdict.
 //
@@ -33,6 +34,14 @@ import { eventually } from './support/wait.js';
 
 type Level = 'baseline' | 'restricted';
 const LEVELS: readonly Level[] = ['baseline', 'restricted'];
+/** Policy versions at which a check changed (podsecurity/registry.ts), a few before them, one past the newest, and latest. */
+const VERSIONS: readonly string[] = ['v1.0', 'v1.7', 'v1.8', 'v1.18', 'v1.19', 'v1.22', 'v1.23', 'v1.24', 'v1.25', 'v1.27', 'v1.29', 'v1.31', 'v1.34', 'v1.35', 'v1.36', 'latest'];
+
+interface Target {
+  level: Level;
+  version: string;
+  namespace: string;
+}
 
 interface Reply {
   status: number;
@@ -124,6 +133,7 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 interface Outcome {
   pod: CorpusPod;
   level: Level;
+  version: string;
   ours: string[];
   server: ServerVerdict;
 }
@@ -137,7 +147,7 @@ describe('Pod Security Standards: our checks against the API server\'s Pod Secur
   let admins: Admin | undefined;
   const corpus = podCorpus();
   const s = randomBytes(3).toString('hex');
-  const namespaces: Record<Level, string> = { baseline: `pss-baseline-${s}`, restricted: `pss-restricted-${s}` };
+  const targets: Target[] = LEVELS.flatMap((level) => VERSIONS.map((version) => ({ level, version, namespace: `pss-${level}-${version.replace('.', '-')}-${s}` })));
   const outcomes: Outcome[] = [];
 
   before(async function () {
@@ -148,48 +158,49 @@ describe('Pod Security Standards: our checks against the API server\'s Pod Secur
     const send = await rawClient(cp);
 
     // Unlabelled (privileged) at first, so that the pods for the ephemeral container cases can be created.
-    for (const level of LEVELS) await k.createNamespace(namespaces[level]);
+    for (const t of targets) await k.createNamespace(t.namespace);
     // The ServiceAccount admission plugin rejects pods until the namespace's default ServiceAccount exists.
-    for (const level of LEVELS) {
-      await eventually(`the default ServiceAccount in ${namespaces[level]}`, async () => {
-        await k.core.readNamespacedServiceAccount({ name: 'default', namespace: namespaces[level] });
+    for (const t of targets) {
+      await eventually(`the default ServiceAccount in ${t.namespace}`, async () => {
+        await k.core.readNamespacedServiceAccount({ name: 'default', namespace: t.namespace });
         return true;
       });
     }
-    const baseErrors: string[] = [];
-    for (const level of LEVELS) {
-      for (const pod of corpus.filter(hasEphemeral)) {
-        const reply = await send('POST', `/api/v1/namespaces/${namespaces[level]}/pods`, podObject(pod));
-        if (reply.status !== 201) baseErrors.push(`creating the base pod of ${pod.name} in ${namespaces[level]}: ${reply.status}: ${reply.body}`);
-      }
-    }
+    const baseJobs = targets.flatMap((t) => corpus.filter(hasEphemeral).map((pod) => ({ t, pod })));
+    const baseErrors = (
+      await mapLimit(baseJobs, 8, async ({ t, pod }) => {
+        const reply = await send('POST', `/api/v1/namespaces/${t.namespace}/pods`, podObject(pod));
+        return reply.status === 201 ? undefined : `creating the base pod of ${pod.name} in ${t.namespace}: ${reply.status}: ${reply.body}`;
+      })
+    ).filter((e) => e !== undefined);
     if (baseErrors.length > 0) throw new Error(baseErrors.join('\n'));
 
-    for (const level of LEVELS) {
-      await k.labelNamespace(namespaces[level], { 'pod-security.kubernetes.io/enforce': level, 'pod-security.kubernetes.io/enforce-version': 'latest' });
+    for (const t of targets) {
+      await k.labelNamespace(t.namespace, { 'pod-security.kubernetes.io/enforce': t.level, 'pod-security.kubernetes.io/enforce-version': t.version });
     }
     // PSA reads namespaces from an informer: wait until it enforces the new labels, using a pod
     // (outside the corpus) that fails both levels and one that fails only restricted.
     const image = 'registry.k8s.io/pause:3.10';
     const privileged: CorpusPod = { name: 'probe-privileged', spec: { containers: [{ name: 'app', image, securityContext: { privileged: true } }] } };
     const bare: CorpusPod = { name: 'probe-bare', spec: { containers: [{ name: 'app', image }] } };
-    await eventually('baseline to be enforced', async () => (await serverVerdict(send, namespaces.baseline, privileged)).violates);
-    await eventually('restricted to be enforced', async () => (await serverVerdict(send, namespaces.restricted, bare)).violates);
+    for (const t of targets) {
+      await eventually(`${t.level}:${t.version} to be enforced`, async () => (await serverVerdict(send, t.namespace, t.level === 'baseline' ? privileged : bare)).violates);
+    }
 
-    const jobs = LEVELS.flatMap((level) => corpus.map((pod) => ({ level, pod })));
+    const jobs = targets.flatMap((t) => corpus.map((pod) => ({ t, pod })));
     // Every unexpected answer is collected, then all of them fail the run together.
-    const verdicts = await mapLimit(jobs, 8, ({ level, pod }) =>
-      serverVerdict(send, namespaces[level], pod).then(
+    const verdicts = await mapLimit(jobs, 8, ({ t, pod }) =>
+      serverVerdict(send, t.namespace, pod).then(
         (verdict) => ({ verdict }),
         (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
       ),
     );
     const errors: string[] = [];
-    jobs.forEach(({ level, pod }, i) => {
+    jobs.forEach(({ t, pod }, i) => {
       const result = verdicts[i];
-      if (result === undefined) errors.push(`no verdict for ${pod.name} at ${level}`);
+      if (result === undefined) errors.push(`no verdict for ${pod.name} at ${t.level}:${t.version}`);
       else if ('error' in result) errors.push(result.error);
-      else outcomes.push({ pod, level, ours: podSecurityViolations(pod.spec, level, pod.annotations), server: result.verdict });
+      else outcomes.push({ pod, level: t.level, version: t.version, ours: podSecurityViolations(pod.spec, t.level, pod.annotations, t.version), server: result.verdict });
     });
     if (errors.length > 0) throw new Error(`${errors.length} requests got an answer that is not an admission verdict:\n${errors.join('\n')}`);
   });
@@ -198,40 +209,49 @@ describe('Pod Security Standards: our checks against the API server\'s Pod Secur
     this.timeout(60_000);
     const k = admins;
     if (k === undefined) return;
-    for (const level of LEVELS) await k.core.deleteNamespace({ name: namespaces[level] }).catch(() => undefined);
+    for (const t of targets) await k.core.deleteNamespace({ name: t.namespace }).catch(() => undefined);
   });
 
-  it('agrees with the API server on every pod of the corpus, at baseline and at restricted', () => {
+  it('agrees with the API server on every pod of the corpus, at baseline and at restricted, at every policy version', () => {
     const disagreements = outcomes.filter((o) => o.ours.length > 0 !== o.server.violates);
     const agreed = (level: Level): number => outcomes.filter((o) => o.level === level && o.ours.length > 0 === o.server.violates).length;
+    const total = corpus.length * VERSIONS.length;
     const ephemeral = corpus.filter(hasEphemeral).length;
     // Not asserted, for the record: how often our wording is the server's word for word. It differs
     // only where the API server changes the pod before admission (the AppArmor annotation copied
     // into the container's field, hostPort defaulted to containerPort under hostNetwork), which
     // adds a finding to a pod that is rejected either way.
     const rejected = outcomes.filter((o) => o.server.violates);
-    const sameWords = rejected.filter((o) => o.server.message.endsWith(`:latest": ${o.ours.join(', ')}`)).length;
+    const sameWords = rejected.filter((o) => o.server.message.endsWith(`:${o.version}": ${o.ours.join(', ')}`)).length;
     console.log(
-      `      Pod Security ground truth: ${corpus.length} pods (${ephemeral} through pods/ephemeralcontainers); ` +
-        `agreement baseline ${agreed('baseline')}/${corpus.length}, restricted ${agreed('restricted')}/${corpus.length}; ` +
+      `      Pod Security ground truth: ${corpus.length} pods (${ephemeral} through pods/ephemeralcontainers) at ${VERSIONS.length} policy versions (${VERSIONS.join(', ')}); ` +
+        `agreement baseline ${agreed('baseline')}/${total}, restricted ${agreed('restricted')}/${total}; ` +
         `identical messages for ${sameWords}/${rejected.length} rejections`,
     );
-    assert.equal(outcomes.length, corpus.length * LEVELS.length, 'a verdict for every pod at every level');
+    assert.equal(outcomes.length, corpus.length * LEVELS.length * VERSIONS.length, 'a verdict for every pod at every level and version');
     const report = disagreements.map(
       (o) =>
-        `- ${o.pod.name} at ${o.level}: ours ${describeVerdict(o.ours.length > 0)}, API server ${describeVerdict(o.server.violates)}\n` +
+        `- ${o.pod.name} at ${o.level}:${o.version}: ours ${describeVerdict(o.ours.length > 0)}, API server ${describeVerdict(o.server.violates)}\n` +
         `    our messages: ${JSON.stringify(o.ours)}\n` +
         `    API server:   ${o.server.message === '' ? '(admitted)' : o.server.message}`,
     );
     assert.equal(disagreements.length, 0, `${disagreements.length} disagreements with Pod Security Admission:\n${report.join('\n')}`);
   });
 
-  it('exercises both outcomes at both levels', () => {
-    for (const level of LEVELS) {
-      const atLevel = outcomes.filter((o) => o.level === level);
-      const rejected = atLevel.filter((o) => o.server.violates).length;
-      const admitted = atLevel.length - rejected;
-      assert.ok(rejected > 0 && admitted > 0, `at ${level} the API server rejected ${rejected} and admitted ${admitted} pods; the corpus must exercise both`);
+  it('exercises both outcomes at both levels and every version', () => {
+    for (const t of targets) {
+      const at = outcomes.filter((o) => o.level === t.level && o.version === t.version);
+      const rejected = at.filter((o) => o.server.violates).length;
+      const admitted = at.length - rejected;
+      assert.ok(rejected > 0 && admitted > 0, `at ${t.level}:${t.version} the API server rejected ${rejected} and admitted ${admitted} pods; the corpus must exercise both`);
     }
+  });
+
+  it('sees the policy change between versions: some pod is judged differently at v1.0 and at latest', () => {
+    const verdict = (o: Outcome): string => `${o.pod.name}/${o.level}`;
+    const at = (version: string): Set<string> => new Set(outcomes.filter((o) => o.version === version && o.server.violates).map(verdict));
+    const old = at('v1.0');
+    const latest = at('latest');
+    assert.ok([...old].some((p) => !latest.has(p)) && [...latest].some((p) => !old.has(p)), 'v1.0 and latest reject different pods');
   });
 });

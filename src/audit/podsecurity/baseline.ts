@@ -150,14 +150,15 @@ export const procMountStrict: CheckFn = (spec) => {
 /** procMount1_35baseline: relaxed for user-namespaced pods. */
 export const procMountBaseline: CheckFn = (spec, annotations) => (isUserNamespaced(spec) ? undefined : procMountStrict(spec, annotations));
 
-export const seLinuxOptions: CheckFn = (spec) => {
+/** seLinuxOptions with the allowed types of a policy version (container_engine_t from 1.31). */
+export const seLinuxOptionsWith = (allowedTypes: ReadonlySet<string>): CheckFn => (spec) => {
   const setters: string[] = [];
   const badTypes = new Set<string>();
   const set = { user: false, role: false };
   const valid = (opts: SELinuxOptions): boolean => {
     let ok = true;
     const type = opts.type ?? '';
-    if (!ALLOWED_SELINUX_TYPES.has(type)) {
+    if (!allowedTypes.has(type)) {
       ok = false;
       badTypes.add(type);
     }
@@ -208,9 +209,32 @@ export const seccompProfileBaseline: CheckFn = (spec) => {
   return { reason: 'seccompProfile', detail: `${setters.join(' and ')} must not set securityContext.seccompProfile.type to ${joinQuote(sorted(values))}` };
 };
 
-export const sysctls: CheckFn = (spec) => {
-  const bad = (spec.securityContext?.sysctls ?? []).map((s) => s.name).filter((n) => !SAFE_SYSCTLS.has(n));
+/** sysctls with the safe set of a policy version. */
+export const sysctlsWith = (safe: ReadonlySet<string>): CheckFn => (spec) => {
+  const bad = (spec.securityContext?.sysctls ?? []).map((s) => s.name).filter((n) => !safe.has(n));
   return bad.length === 0 ? undefined : { reason: 'forbidden sysctls', detail: bad.join(', ') };
+};
+
+export const seLinuxOptions = seLinuxOptionsWith(ALLOWED_SELINUX_TYPES);
+export const sysctls = sysctlsWith(SAFE_SYSCTLS);
+
+const SECCOMP_POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
+const SECCOMP_CONTAINER_ANNOTATION_PREFIX = 'container.seccomp.security.alpha.kubernetes.io/';
+
+/** seccompProfileBaseline_1_0: before the field existed, the alpha annotations (policy 1.0 to 1.18). */
+export const seccompProfileAnnotations: CheckFn = (spec, annotations) => {
+  const valid = (v: string): boolean => v === 'runtime/default' || v === 'docker/default' || v.startsWith('localhost/');
+  const forbidden = new Set<string>();
+  const check = (key: string): void => {
+    const value = annotations[key];
+    if (value !== undefined && !valid(value)) forbidden.add(`${key}=${JSON.stringify(value)}`);
+  };
+  check(SECCOMP_POD_ANNOTATION);
+  visit(spec, (c) => {
+    check(`${SECCOMP_CONTAINER_ANNOTATION_PREFIX}${c.name}`);
+  });
+  if (forbidden.size === 0) return undefined;
+  return { reason: 'seccompProfile', detail: `forbidden ${pluralize('annotation', 'annotations', forbidden.size)} ${sorted(forbidden).join(', ')}` };
 };
 
 export const windowsHostProcess: CheckFn = (spec) => {

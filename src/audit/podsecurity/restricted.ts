@@ -4,8 +4,13 @@ import type { Volume } from '../types.js';
 import type { CheckFn } from './common.js';
 import { NAMED_VOLUME_TYPES, RESTRICTED_VOLUME_TYPES, containersPhrase, joinQuote, pluralize, present, sorted, validSeccomp, visit } from './common.js';
 
-export const allowPrivilegeEscalation: CheckFn = (spec) => {
-  if (isWindowsPod(spec)) return undefined;
+/** Policy 1.25 relaxed some restricted checks for Windows pods, which cannot set those fields. */
+export const exceptWindows = (fn: CheckFn): CheckFn => (spec, annotations) => (isWindowsPod(spec) ? undefined : fn(spec, annotations));
+/** Policy 1.35 relaxed some checks for pods in a user namespace (hostUsers: false). */
+export const exceptUserNamespaced = (fn: CheckFn): CheckFn => (spec, annotations) => (isUserNamespaced(spec) ? undefined : fn(spec, annotations));
+
+/** allowPrivilegeEscalation_1_8. */
+export const allowPrivilegeEscalation18: CheckFn = (spec) => {
   const bad: string[] = [];
   visit(spec, (c) => {
     if (c.securityContext?.allowPrivilegeEscalation !== false) bad.push(c.name);
@@ -14,8 +19,8 @@ export const allowPrivilegeEscalation: CheckFn = (spec) => {
   return { reason: 'allowPrivilegeEscalation != false', detail: `${containersPhrase(bad)} must set securityContext.allowPrivilegeEscalation=false` };
 };
 
-export const capabilitiesRestricted: CheckFn = (spec) => {
-  if (isWindowsPod(spec)) return undefined;
+/** capabilitiesRestricted_1_22. */
+export const capabilitiesRestricted122: CheckFn = (spec) => {
   const missingDropAll: string[] = [];
   const adding: string[] = [];
   const caps = new Set<string>();
@@ -63,8 +68,8 @@ export const restrictedVolumes: CheckFn = (spec) => {
   };
 };
 
-export const runAsNonRoot: CheckFn = (spec) => {
-  if (isUserNamespaced(spec)) return undefined;
+/** runAsNonRoot1_0. */
+export const runAsNonRoot10: CheckFn = (spec) => {
   const setters: string[] = [];
   let podRunAsNonRoot = false;
   const podValue = spec.securityContext?.runAsNonRoot;
@@ -83,8 +88,8 @@ export const runAsNonRoot: CheckFn = (spec) => {
   return undefined;
 };
 
-export const runAsUser: CheckFn = (spec) => {
-  if (isUserNamespaced(spec)) return undefined;
+/** runAsUser1_23. */
+export const runAsUser123: CheckFn = (spec) => {
   const setters: string[] = [];
   if (spec.securityContext?.runAsUser === 0) setters.push('pod');
   const bad: string[] = [];
@@ -95,8 +100,8 @@ export const runAsUser: CheckFn = (spec) => {
   return setters.length === 0 ? undefined : { reason: 'runAsUser=0', detail: `${setters.join(' and ')} must not set runAsUser=0` };
 };
 
-export const seccompProfileRestricted: CheckFn = (spec) => {
-  if (isWindowsPod(spec)) return undefined;
+/** seccompProfileRestricted_1_19. */
+export const seccompProfileRestricted119: CheckFn = (spec) => {
   const setters: string[] = [];
   const values = new Set<string>();
   let podSet = false;
@@ -128,3 +133,9 @@ export const seccompProfileRestricted: CheckFn = (spec) => {
   }
   return undefined;
 };
+
+export const allowPrivilegeEscalation = exceptWindows(allowPrivilegeEscalation18);
+export const capabilitiesRestricted = exceptWindows(capabilitiesRestricted122);
+export const runAsNonRoot = exceptUserNamespaced(runAsNonRoot10);
+export const runAsUser = exceptUserNamespaced(runAsUser123);
+export const seccompProfileRestricted = exceptWindows(seccompProfileRestricted119);

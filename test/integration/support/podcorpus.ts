@@ -268,6 +268,22 @@ const BASELINE_POD_RULES: readonly PodRule[] = [
  * `unconfined`, which fails on its own, and RuntimeDefault/Localhost otherwise, which pass.
  */
 const APPARMOR_ANNOTATION = 'container.apparmor.security.beta.kubernetes.io/';
+/**
+ * The seccomp alpha annotations: non-functional since 1.27 and ignored by policy 1.19 and later,
+ * but judged by seccompProfile_baseline 1.0 (policy v1.0 to v1.18). On a pod without the field,
+ * since validation refuses an annotation that contradicts it.
+ */
+const SECCOMP_POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
+const SECCOMP_CONTAINER_ANNOTATION = 'container.seccomp.security.alpha.kubernetes.io/';
+const SECCOMP_ANNOTATION_RULES: readonly PodRule[] = [
+  { name: 'annotation-seccomp-pod-unconfined', patch: (s) => s, annotations: { [SECCOMP_POD_ANNOTATION]: 'unconfined' } },
+  { name: 'annotation-seccomp-container-unconfined', patch: (s) => s, annotations: { [`${SECCOMP_CONTAINER_ANNOTATION}app`]: 'unconfined' } },
+  { name: 'annotation-seccomp-both-unconfined', patch: (s) => s, annotations: { [SECCOMP_POD_ANNOTATION]: 'unconfined', [`${SECCOMP_CONTAINER_ANNOTATION}app`]: 'unconfined' } },
+  { name: 'annotation-seccomp-runtime-default', patch: (s) => s, annotations: { [SECCOMP_POD_ANNOTATION]: 'runtime/default' } },
+  { name: 'annotation-seccomp-localhost', patch: (s) => s, annotations: { [`${SECCOMP_CONTAINER_ANNOTATION}app`]: 'localhost/profiles/audit.json' } },
+  { name: 'annotation-seccomp-other-container', patch: (s) => s, annotations: { [`${SECCOMP_CONTAINER_ANNOTATION}absent`]: 'unconfined' } },
+];
+
 const APPARMOR_ANNOTATION_RULES: readonly PodRule[] = [
   { name: 'annotation-apparmor-unconfined', patch: (s) => s, annotations: { [`${APPARMOR_ANNOTATION}app`]: 'unconfined' } },
   { name: 'annotation-apparmor-runtime-default', patch: (s) => s, annotations: { [`${APPARMOR_ANNOTATION}app`]: 'runtime/default' } },
@@ -592,6 +608,7 @@ export function podCorpus(): CorpusPod[] {
     ...podRuleEntries('', BASELINE_POD_RULES, hardenedPod),
     ...podRuleEntries('bare-', BASELINE_POD_RULES, barePod),
     ...podRuleEntries('', APPARMOR_ANNOTATION_RULES, hardenedPod),
+    ...podRuleEntries('', SECCOMP_ANNOTATION_RULES, () => podSc({ seccompProfile: undefined })(hardenedPod())),
     ...matrices(),
     ...sysctlEntries(),
     ...volumeEntries(),

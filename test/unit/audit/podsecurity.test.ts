@@ -227,3 +227,61 @@ describe('podSecurityViolations: the Pod Security Standards as PSA evaluates the
     assert.deepEqual(ids(spec, 'restricted'), ['hostNamespaces', 'privileged', 'allowPrivilegeEscalation', 'capabilities_restricted', 'runAsNonRoot', 'seccompProfile_restricted']);
   });
 });
+
+describe('podSecurityViolations at a pinned policy version (pod-security.kubernetes.io/enforce-version)', () => {
+  const at = (spec: PodSpec, level: 'baseline' | 'restricted', version: string, annotations: Labels = {}): PodSecurityCheckId[] =>
+    podSecurityCheckResults(spec, level, annotations, version).map((v) => v.check);
+
+  it('lists only the checks that existed at v1.0, in the same order', () => {
+    assert.deepEqual(podSecurityChecks('restricted', 'v1.0'), [
+      'appArmorProfile', 'capabilities_baseline', 'hostNamespaces', 'hostPorts', 'privileged', 'procMount', 'seLinuxOptions', 'seccompProfile_baseline',
+      'sysctls', 'windowsHostProcess', 'restrictedVolumes', 'runAsNonRoot',
+    ]);
+    assert.deepEqual(at(bare, 'restricted', 'v1.0'), ['runAsNonRoot']);
+    assert.deepEqual(at(bare, 'restricted', 'v1.8'), ['allowPrivilegeEscalation', 'runAsNonRoot']);
+    assert.deepEqual(at(bare, 'restricted', 'v1.22'), ['allowPrivilegeEscalation', 'capabilities_restricted', 'runAsNonRoot', 'seccompProfile_restricted']);
+  });
+
+  it('treats latest, the newest policy and later versions alike, and an unparseable version as latest', () => {
+    for (const v of ['v1.35', 'v1.36', 'v1.99', 'v2.0', 'nonsense']) assert.deepEqual(podSecurityChecks('restricted', v), podSecurityChecks('restricted', 'latest'), v);
+  });
+
+  it('relaxes Windows pods only from v1.25', () => {
+    const windows: PodSpec = { os: { name: 'windows' }, securityContext: { runAsNonRoot: true }, containers: [{ name: 'app', image: 'x' }] };
+    assert.deepEqual(at(windows, 'restricted', 'v1.24'), ['allowPrivilegeEscalation', 'capabilities_restricted', 'seccompProfile_restricted']);
+    assert.deepEqual(at(windows, 'restricted', 'v1.25'), []);
+  });
+
+  it('relaxes user-namespaced pods only from v1.35', () => {
+    const userns: PodSpec = { ...secure, hostUsers: false, securityContext: { ...secure.securityContext, runAsNonRoot: undefined, runAsUser: 0 } };
+    assert.deepEqual(at(userns, 'restricted', 'v1.34'), ['runAsNonRoot', 'runAsUser']);
+    assert.deepEqual(at(userns, 'restricted', 'v1.35'), []);
+  });
+
+  it('allows more sysctls and SELinux types as the policy grew', () => {
+    const sysctl = (name: string): PodSpec => ({ ...secure, securityContext: { ...secure.securityContext, sysctls: [{ name, value: '1' }] } });
+    assert.deepEqual(at(sysctl('net.ipv4.ip_local_reserved_ports'), 'baseline', 'v1.26'), ['sysctls']);
+    assert.deepEqual(at(sysctl('net.ipv4.ip_local_reserved_ports'), 'baseline', 'v1.27'), []);
+    assert.deepEqual(at(sysctl('net.ipv4.tcp_keepalive_time'), 'baseline', 'v1.28'), ['sysctls']);
+    assert.deepEqual(at(sysctl('net.ipv4.tcp_rmem'), 'baseline', 'v1.31'), ['sysctls']);
+    assert.deepEqual(at(sysctl('net.ipv4.tcp_rmem'), 'baseline', 'v1.32'), []);
+    const engine = withSecurityContext({ seLinuxOptions: { type: 'container_engine_t' } }, secure);
+    assert.deepEqual(at(engine, 'baseline', 'v1.30'), ['seLinuxOptions']);
+    assert.deepEqual(at(engine, 'baseline', 'v1.31'), []);
+  });
+
+  it('judges the seccomp alpha annotations before v1.19, and the field from then on', () => {
+    const annotations = { 'seccomp.security.alpha.kubernetes.io/pod': 'unconfined', 'container.seccomp.security.alpha.kubernetes.io/app': 'runtime/default' };
+    assert.deepEqual(podSecurityViolations(bare, 'baseline', annotations, 'v1.18'), ['seccompProfile (forbidden annotation seccomp.security.alpha.kubernetes.io/pod="unconfined")']);
+    assert.deepEqual(podSecurityViolations(bare, 'baseline', annotations, 'v1.19'), []);
+    const unconfined = withSecurityContext({ seccompProfile: { type: 'Unconfined' } }, secure);
+    assert.deepEqual(at(unconfined, 'baseline', 'v1.18'), []);
+    assert.deepEqual(at(unconfined, 'baseline', 'v1.19'), ['seccompProfile_baseline']);
+  });
+
+  it('forbids probe and lifecycle hosts only from v1.34', () => {
+    const probe = withContainer({ ...secureContainer(), livenessProbe: { httpGet: { host: '10.0.0.1', port: 80 } } });
+    assert.deepEqual(at(probe, 'baseline', 'v1.33'), []);
+    assert.deepEqual(at(probe, 'baseline', 'v1.34'), ['hostProbesAndHostLifecycle']);
+  });
+});
