@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CATALOG } from '../audit/catalog.js';
 import { GLOB_STARS_PATTERN, MAX_GLOB_STARS, MAX_GLOB_SUBJECT } from '../audit/glob.js';
+import { celRaw, matching, matchingAll, VALIDATIONS } from './cel.js';
 
 /** spec.audit: what the audit checks against, and what it leaves out. */
 
@@ -8,11 +9,18 @@ const checkIds = CATALOG.map((c) => c.id) as [string, ...string[]];
 export const checkIdSchema = z.enum(checkIds).describe('A check id from docs/checks.md, e.g. WL-010.');
 
 /** Every glob in the API holds a few `*` at most, so matching stays cheap whatever it is matched with. */
-export function fewStars(schema: z.ZodString): z.ZodString {
-  return schema.regex(new RegExp(GLOB_STARS_PATTERN), `must hold at most ${MAX_GLOB_STARS} *`);
-}
+export const FEW_STARS: readonly [RegExp, string] = [new RegExp(GLOB_STARS_PATTERN), `must hold at most ${MAX_GLOB_STARS} *`];
 
-const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const rfc3339 = /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$/;
+const RFC3339_MESSAGE = 'must be an RFC 3339 time such as 2027-03-01T00:00:00Z';
+
+/** The calendar date exists (2027-02-30 does not); Date.parse alone rolls it over into March. */
+function isRealTime(s: string): boolean {
+  if (!rfc3339.test(s) || Number.isNaN(Date.parse(s))) return false;
+  const [y = 0, m = 0, d = 0] = s.slice(0, 10).split('-').map(Number);
+  const probe = new Date(Date.UTC(y, m - 1, d));
+  return probe.getUTCFullYear() === y && probe.getUTCMonth() === m - 1 && probe.getUTCDate() === d;
+}
 
 export const exemptionSchema = z
   .object({
@@ -22,7 +30,7 @@ export const exemptionSchema = z
       .max(64)
       .describe('The checks exempted; * for every check.'),
     namespaces: z
-      .array(fewStars(z.string().min(1).max(63).regex(/^[a-z0-9*?]([-a-z0-9*?]*[a-z0-9*?])?$/, 'must be a namespace name or glob')))
+      .array(matchingAll([[/^[a-z0-9*?]([-a-z0-9*?]*[a-z0-9*?])?$/, 'must be a namespace name or glob'], FEW_STARS], 63).min(1))
       .max(64)
       .optional()
       .describe(`Namespace names or globs (* and ?, at most ${MAX_GLOB_STARS} *); absent means every namespace the baseline covers.`),
@@ -30,8 +38,8 @@ export const exemptionSchema = z
     expires: z
       .string()
       .max(64)
-      .regex(rfc3339, 'must be an RFC 3339 time such as 2027-03-01T00:00:00Z')
-      .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a real date')
+      .refine(isRealTime, RFC3339_MESSAGE)
+      .meta({ [VALIDATIONS]: [{ rule: `self.matches(${celRaw(rfc3339.source)}) && !format.datetime().validate(self).hasValue()`, message: RFC3339_MESSAGE }] })
       .optional()
       .describe('RFC 3339 time after which the exemption no longer applies and is reported as expired.'),
   })
@@ -40,7 +48,7 @@ export const exemptionSchema = z
 export const auditSpecSchema = z
   .object({
     allowedRegistries: z
-      .array(z.string().min(1).max(253).regex(/^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?(\/[-a-z0-9._/]*)?$/, 'must be a registry host, optionally with a path'))
+      .array(matching(/^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?(\/[-a-z0-9._/]*)?$/, 'must be a registry host, optionally with a path, such as ghcr.io/acme', 253).min(1))
       .max(64)
       .default([])
       .describe('Trusted registries (IMG-003), as a host optionally with a path: registry.example.com, ghcr.io/acme. Empty skips IMG-003.'),
@@ -59,7 +67,7 @@ export const auditSpecSchema = z
     exemptions: z.array(exemptionSchema).max(64).default([]).describe('Checks skipped in some namespaces, with a reason and an optional expiry.'),
     oidcGroupPrefix: z.string().max(128).optional().describe('RB-007: Group subjects must start with this prefix (the identity provider\'s groups).'),
     secretReadAllowlist: z
-      .array(fewStars(z.string().min(1).max(253)))
+      .array(matchingAll([FEW_STARS], 253).min(1))
       .max(64)
       .default([])
       .describe(`RB-003: subjects allowed to read Secrets, as globs over the name (system:serviceaccount:<ns>:<name> for ServiceAccounts), at most ${MAX_GLOB_STARS} * each. Subject names over ${MAX_GLOB_SUBJECT} characters match no entry.`),

@@ -9,9 +9,9 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], root = 'spec
     .map((issue) => {
       const path = [root, ...issue.path.map(String)].reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : `${acc}.${part}`));
       const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-      // A map key that fails its schema: say why, not only "Invalid key in record".
-      const why = issue.code === 'invalid_key' && issue.issues[0] !== undefined ? `: ${issue.issues[0].message}` : '';
-      return `${path}: ${issue.message}${why}${keys}`;
+      // A map key that fails its schema: say why, as the API server's rule does, not "Invalid key in record".
+      const message = issue.code === 'invalid_key' && issue.issues[0] !== undefined ? issue.issues[0].message : issue.message;
+      return `${path}: ${message}${keys}`;
     })
     .join('; ');
 }

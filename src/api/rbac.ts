@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { matching } from './cel.js';
 
 /** The parts of the spec that become Roles and RoleBindings, with the least-privilege rules enforced at admission. */
 
 const FORBIDDEN_VERBS = ['*', 'escalate', 'bind', 'impersonate'] as const;
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_LABEL_MESSAGE = 'must be a DNS label: lowercase letters, digits and -, beginning and ending with a letter or digit';
 const nameItem = z.string().min(1).max(253);
 
 export const policyRuleSchema = z
@@ -48,7 +50,7 @@ export const subjectSchema = z
   .object({
     kind: z.enum(['Group', 'User', 'ServiceAccount']).describe('Group (from the identity provider), User or ServiceAccount.'),
     name: z.string().min(1).max(253).describe('The group or user name as the identity provider sends it, or the ServiceAccount name.'),
-    namespace: z.string().min(1).max(63).regex(dnsLabel).optional().describe('Required for ServiceAccount subjects.'),
+    namespace: matching(dnsLabel, DNS_LABEL_MESSAGE, 63).min(1).optional().describe('Required for ServiceAccount subjects.'),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -67,11 +69,8 @@ export const subjectSchema = z
 
 export const roleSpecSchema = z
   .object({
-    name: z
-      .string()
+    name: matching(dnsLabel, DNS_LABEL_MESSAGE, 55)
       .min(1)
-      .max(55)
-      .regex(dnsLabel, 'must be a DNS label: lowercase letters, digits and -')
       .describe('The Role and RoleBinding are named posture-<name>.'),
     rules: z.array(policyRuleSchema).min(1).max(32).describe('What the Role grants. The operator can only grant what its own ClusterRole holds.'),
     subjects: z.array(subjectSchema).min(1).max(32).describe('Who the RoleBinding binds the Role to.'),
@@ -80,11 +79,8 @@ export const roleSpecSchema = z
 
 export const clusterRoleBindingSpecSchema = z
   .object({
-    clusterRole: z
-      .string()
+    clusterRole: matching(/^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?$/, 'must be a ClusterRole name such as view or edit: lowercase letters, digits, -, . and :', 55)
       .min(1)
-      .max(55)
-      .regex(/^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?$/, 'must be a ClusterRole name')
       .describe('An existing ClusterRole the operator may bind (its ClusterRole grants bind on it by name). Bound by a RoleBinding posture-<clusterRole>.'),
     subjects: z.array(subjectSchema).min(1).max(32).describe('Who the RoleBinding binds the ClusterRole to, in each namespace.'),
   })

@@ -1,14 +1,19 @@
 import { z } from 'zod';
-import { compareQuantities, isQuantity, isWithinQuantityRange, MAX_QUANTITY, QUANTITY_REGEX_SOURCE } from './quantity.js';
+import { celRaw, VALIDATIONS } from './cel.js';
+import { limitRangeRules } from './limitrules.js';
+import { isWithinQuantityRange, MAX_QUANTITY, QUANTITY_REGEX_SOURCE } from './quantity.js';
 
 /** ResourceQuota and LimitRange parts of the spec, with the cross-field rules a user gets wrong. */
 
+export const QUANTITY_MESSAGE = 'must be a quantity such as 500m or 2Gi (exponents at most two digits)';
 const SPEC_QUANTITY = new RegExp(QUANTITY_REGEX_SOURCE);
 
 export const quantitySchema = z
   .string()
   .max(64)
-  .regex(SPEC_QUANTITY, 'must be a quantity such as 500m, 2, 16Gi (exponents at most two digits)')
+  .refine((q) => SPEC_QUANTITY.test(q), QUANTITY_MESSAGE)
+  .meta({ [VALIDATIONS]: [{ rule: `self.matches(${celRaw(QUANTITY_REGEX_SOURCE)})`, message: QUANTITY_MESSAGE }] })
+  // Only the operator checks the range (InvalidSpec): the pattern already keeps it cheap to parse.
   .refine((q) => !SPEC_QUANTITY.test(q) || isWithinQuantityRange(q), `must be at most ${MAX_QUANTITY} (2^63-1, the largest quantity the API server holds exactly)`)
   .describe(`A Kubernetes quantity, e.g. 500m, 2, 16Gi; at most ${MAX_QUANTITY}.`);
 
@@ -21,7 +26,7 @@ const STANDARD_QUOTA_RESOURCES = new Set([
   'services.nodeports', 'services.loadbalancers',
 ]);
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /**
  * A name the API server accepts in a ResourceQuota's hard: a standard one, a huge page one, or one
@@ -36,23 +41,34 @@ export function isQuotaResourceName(name: string): boolean {
   return prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix) && rest.length <= 63 && QUALIFIED_NAME.test(rest);
 }
 
-const resourceName = z
-  .string()
-  .min(1)
-  .max(253)
-  .regex(/^[a-zA-Z0-9]([-a-zA-Z0-9._/]*[a-zA-Z0-9])?$/, 'must be a resource name such as requests.cpu')
-  .refine(isQuotaResourceName, 'must be a standard quota resource (pods, requests.cpu, limits.memory, ...) or a qualified name such as count/deployments.apps');
+export const QUOTA_NAME_MESSAGE = 'must be a standard quota resource name such as requests.cpu, limits.memory or pods, or a qualified name such as count/deployments.apps';
+const MAX_QUOTA_RESOURCES = 64;
+const STANDARD_LIST = [...STANDARD_QUOTA_RESOURCES].map((n) => `'${n}'`).join(', ');
+const QUALIFIED_QUOTA_NAME = `${DNS_SUBDOMAIN.source.slice(0, -1)}/${QUALIFIED_NAME.source.slice(1)}`;
+/** isQuotaResourceName in CEL, for one key k. */
+const QUOTA_NAME_CEL = `(k in [${STANDARD_LIST}] || k.startsWith('hugepages-') || k.startsWith('requests.hugepages-') || (size(k) <= 253 && k.matches(${celRaw(QUALIFIED_QUOTA_NAME)})))`;
+
+const resourceName = z.string().min(1).max(253).refine(isQuotaResourceName, QUOTA_NAME_MESSAGE);
 
 export const resourceQuotaSpecSchema = z
   .object({
     hard: z
       .record(resourceName, quantitySchema)
       .describe('The ResourceQuota posture-quota: hard limits per resource, e.g. requests.cpu, limits.memory, pods.')
-      .meta({ 'x-kubernetes-validations': [{ rule: 'size(self) > 0', message: 'hard must set at least one resource' }] }),
+      .meta({
+        maxProperties: MAX_QUOTA_RESOURCES,
+        [VALIDATIONS]: [
+          { rule: 'size(self) > 0', message: 'hard must set at least one resource' },
+          // A map's keys have no schema in a CRD, so the key rule is written over the map.
+          { rule: `self.all(k, ${QUOTA_NAME_CEL})`, messageExpression: `self.filter(k, !${QUOTA_NAME_CEL}).join(', ') + ': ${QUOTA_NAME_MESSAGE}'` },
+        ],
+      }),
   })
   .strict()
   .superRefine((q, ctx) => {
-    if (Object.keys(q.hard).length === 0) ctx.addIssue({ code: 'custom', path: ['hard'], message: 'hard must set at least one resource' });
+    const count = Object.keys(q.hard).length;
+    if (count === 0) ctx.addIssue({ code: 'custom', path: ['hard'], message: 'hard must set at least one resource' });
+    if (count > MAX_QUOTA_RESOURCES) ctx.addIssue({ code: 'custom', path: ['hard'], message: `hard may set at most ${MAX_QUOTA_RESOURCES} resources` });
   });
 
 const computeResources = z
@@ -70,18 +86,12 @@ export const limitRangeSpecSchema = z
     max: computeResources.optional().describe('The most a container may ask for.'),
     min: computeResources.optional().describe('The least a container may ask for.'),
   })
-  .strict();
+  .strict()
+  .meta({ [VALIDATIONS]: limitRangeRules() });
 
 export type ResourceQuotaSpec = z.output<typeof resourceQuotaSpecSchema>;
 export type LimitRangeSpec = z.output<typeof limitRangeSpecSchema>;
 type Resources = NonNullable<LimitRangeSpec['default']>;
-type ResourceKey = keyof Resources;
-const KEYS: readonly ResourceKey[] = ['cpu', 'memory', 'ephemeral-storage'];
-
-interface Issue {
-  path: (string | number)[];
-  message: string;
-}
 
 /**
  * The LimitRange as the API server will store it: default falls back to max, defaultRequest to
@@ -98,40 +108,3 @@ export function effectiveLimits(lr: LimitRangeSpec): LimitRangeSpec {
   return out;
 }
 
-function ordered(issues: Issue[], lower: Resources | undefined, upper: Resources | undefined, lowerName: string, upperName: string): void {
-  for (const key of KEYS) {
-    const lo = lower?.[key];
-    const hi = upper?.[key];
-    if (lo === undefined || hi === undefined || !isQuantity(lo) || !isQuantity(hi)) continue;
-    if (compareQuantities(lo, hi) > 0) issues.push({ path: ['limitRange', lowerName, key], message: `${lo} is above ${upperName}.${key} ${hi}` });
-  }
-}
-
-/**
- * LimitRange defaults must sit inside min and max, and inside the quota, or every pod that relies on
- * them is rejected. Paths are relative to spec.
- */
-export function limitRangeIssues(lr: LimitRangeSpec, quota: ResourceQuotaSpec | undefined): Issue[] {
-  const issues: Issue[] = [];
-  const eff = effectiveLimits(lr);
-  ordered(issues, lr.defaultRequest, eff.default, 'defaultRequest', 'default');
-  ordered(issues, lr.default, lr.max, 'default', 'max');
-  ordered(issues, lr.defaultRequest, lr.max, 'defaultRequest', 'max');
-  ordered(issues, lr.min, eff.defaultRequest, 'min', 'defaultRequest');
-  ordered(issues, lr.min, lr.max, 'min', 'max');
-  if (quota !== undefined) {
-    for (const key of ['cpu', 'memory'] as const) {
-      const limitQuota = quota.hard[`limits.${key}`];
-      const requestQuota = quota.hard[`requests.${key}`] ?? quota.hard[key];
-      const def = eff.default?.[key];
-      const req = eff.defaultRequest?.[key];
-      if (def !== undefined && limitQuota !== undefined && compareQuantities(def, limitQuota) > 0) {
-        issues.push({ path: ['limitRange', 'default', key], message: `${def} is above resourceQuota.hard["limits.${key}"] ${limitQuota}` });
-      }
-      if (req !== undefined && requestQuota !== undefined && compareQuantities(req, requestQuota) > 0) {
-        issues.push({ path: ['limitRange', 'defaultRequest', key], message: `${req} is above the quota's requests.${key} ${requestQuota}` });
-      }
-    }
-  }
-  return issues;
-}

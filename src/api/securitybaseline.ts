@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { auditSpecSchema, fewStars } from './audit.js';
+import { auditSpecSchema, FEW_STARS } from './audit.js';
+import { matching, matchingAll, VALIDATIONS } from './cel.js';
 import { guardSpecSchema } from './guard.js';
 import { labelSelectorSchema } from './labelselector.js';
+import { limitRangeIssues, quotaRules } from './limitrules.js';
 import { rbacSpecSchema } from './rbac.js';
-import { limitRangeIssues, limitRangeSpecSchema, resourceQuotaSpecSchema } from './resources.js';
+import { limitRangeSpecSchema, resourceQuotaSpecSchema } from './resources.js';
 
 /**
  * The SecurityBaseline spec. This zod schema is the single source of truth: the operator parses
@@ -52,9 +54,7 @@ export const podSecuritySpecSchema = z
     enforce: podSecurityLevelSchema.optional().describe('pod-security.kubernetes.io/enforce: pods violating this level are rejected.'),
     warn: podSecurityLevelSchema.optional().describe('pod-security.kubernetes.io/warn: users get a warning.'),
     audit: podSecurityLevelSchema.optional().describe('pod-security.kubernetes.io/audit: violations are recorded in the audit log.'),
-    version: z
-      .string()
-      .regex(/^(latest|v1\.[0-9]+)$/, 'must be latest or v1.N')
+    version: matching(/^(latest|v1\.[0-9]+)$/, 'must be latest or a version such as v1.30', 16)
       .default('latest')
       .describe('The Pod Security Standards version pinned with each label (<mode>-version).'),
   })
@@ -78,7 +78,7 @@ export const securityBaselineSpecSchema = z
       .describe('When several baselines select one namespace, the highest priority wins, then the name that sorts first. Both report the conflict.'),
     namespaceSelector: labelSelectorSchema.describe('Selects the namespaces this baseline covers, by their labels. {} selects every namespace.'),
     excludeNamespaces: z
-      .array(fewStars(z.string().min(1).max(63).regex(namespacePattern, 'must be a namespace name, optionally with * and ? globs')))
+      .array(matchingAll([[namespacePattern, 'must be a namespace name, optionally with * and ? globs'], FEW_STARS], 63).min(1))
       .max(256)
       .default([])
       .describe("Namespace names or globs (* and ?, at most 4 *) never covered. kube-system, kube-public, kube-node-lease and the operator's own namespace are always excluded."),
@@ -93,6 +93,7 @@ export const securityBaselineSpecSchema = z
       .describe('Admission guard rails (ValidatingAdmissionPolicies) the operator generates for this baseline. Absent: all Off. See docs/guardrails.md.'),
   })
   .strict()
+  .meta({ [VALIDATIONS]: quotaRules() })
   .superRefine((spec, ctx) => {
     if (spec.limitRange !== undefined) {
       for (const issue of limitRangeIssues(spec.limitRange, spec.resourceQuota)) ctx.addIssue({ code: 'custom', ...issue });

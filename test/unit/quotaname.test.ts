@@ -18,6 +18,6 @@ describe('resourceQuota.hard keys: only names the API server accepts in a Resour
   it('makes such a spec InvalidSpec, naming the key and why', () => {
     const result = parseSpec({ namespaceSelector: {}, resourceQuota: { hard: { pods: '10', pod: '10' } } });
     assert.ok(!result.ok);
-    assert.match(result.error, /^spec\.resourceQuota\.hard\.pod: Invalid key in record: must be a standard quota resource/);
+    assert.match(result.error, /^spec\.resourceQuota\.hard\.pod: must be a standard quota resource name such as requests\.cpu, limits\.memory or pods, or a qualified name such as count\/deployments\.apps$/);
   });
 });

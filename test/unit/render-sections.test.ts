@@ -75,11 +75,11 @@ describe('spec rules that protect users from themselves', () => {
     ['wildcard subresources', role([{ apiGroups: [''], resources: ['pods/*'], verbs: ['get'] }]), /resources: wildcard resources/],
     ['wildcard apiGroups', role([{ apiGroups: ['*'], resources: ['pods'], verbs: ['get'] }]), /apiGroups: wildcard apiGroups/],
     ['bad quantity', { ...base, resourceQuota: { hard: { 'requests.cpu': 'lots' } } }, /^spec\.resourceQuota\.hard\.requests\.cpu: must be a quantity/],
-    ['default above max', { ...base, limitRange: { default: { cpu: '2' }, max: { cpu: '1' } } }, /^spec\.limitRange\.default\.cpu: 2 is above max\.cpu 1/],
+    ['default above max', { ...base, limitRange: { default: { cpu: '2' }, max: { cpu: '1' } } }, /^spec\.limitRange\.default\.cpu: must be at most limitRange\.max\.cpu \(1\), found 2$/],
     [
       'default above the quota',
       { ...base, resourceQuota: { hard: { 'limits.memory': '1Gi' } }, limitRange: { default: { memory: '2Gi' } } },
-      /^spec\.limitRange\.default\.memory: 2Gi is above resourceQuota\.hard\["limits\.memory"\] 1Gi/,
+      /^spec\.limitRange\.default\.memory: must be at most resourceQuota\.hard\["limits\.memory"\] \(1Gi\), found 2Gi$/,
     ],
     ['unknown Pod Security level', { ...base, podSecurity: { enforce: 'strict' } }, /^spec\.podSecurity\.enforce: /],
     ['unknown subject kind', { ...base, rbac: { roles: [{ name: 'r', rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }], subjects: [{ kind: 'Robot', name: 'x' }] }] } }, /subjects\[0\]\.kind: /],
