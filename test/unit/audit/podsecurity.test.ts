@@ -280,7 +280,7 @@ describe('podSecurityViolations at a pinned policy version (pod-security.kuberne
   });
 
   it('forbids probe and lifecycle hosts only from v1.34', () => {
-    const probe = withContainer({ ...secureContainer(), livenessProbe: { httpGet: { host: '10.0.0.1', port: 80 } } });
+    const probe = withContainer({ ...secureContainer(), livenessProbe: { httpGet: { host: '10.0.0.1' } } });
     assert.deepEqual(at(probe, 'baseline', 'v1.33'), []);
     assert.deepEqual(at(probe, 'baseline', 'v1.34'), ['hostProbesAndHostLifecycle']);
   });
