@@ -1,6 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const NAMESPACE_STATES = ['selected', 'enforced', 'conflicted', 'compliant'] as const;
+/** Why a baseline stopped covering a namespace it covered: its labels no longer match, spec.excludeNamespaces, or a higher-priority baseline took it. */
+export const LOSS_CAUSES = ['unselected', 'excluded', 'outranked'] as const;
+export type LossCause = (typeof LOSS_CAUSES)[number];
 
 /**
  * Every metric the operator exports. Labels stay bounded: no pod names, and namespace names never
@@ -64,6 +67,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly namespacesLost = new Counter({
+    name: 'posture_namespaces_lost_total',
+    help: 'Namespaces a baseline stopped covering while they existed, by baseline and cause (unselected, excluded, outranked): its protections left them.',
+    labelNames: ['baseline', 'cause'] as const,
+    registers: [this.registry],
+  });
+
   readonly complianceScore = new Gauge({
     name: 'posture_compliance_score',
     help: 'Severity-weighted share of passed audit results, 0..100, per baseline.',
@@ -102,6 +112,7 @@ export class Metrics {
       this.driftDetected.remove({ baseline, kind });
       this.driftRepaired.remove({ baseline, kind });
     }
+    for (const cause of LOSS_CAUSES) this.namespacesLost.remove({ baseline, cause });
     this.lastReconcile.remove({ baseline });
   }
 }

@@ -62,6 +62,7 @@ const alerts = ruleFile.groups.flatMap((g) => g.rules).filter((r): r is Rule & {
 
 const EXPECTED_ALERTS = [
   'PostureDriftDetected',
+  'PostureNamespacesLost',
   'PostureNamespaceNonCompliant',
   'PostureReconcileErrors',
   'PostureReconcileStale',
@@ -97,7 +98,7 @@ describe('Prometheus alerts (config/prometheus)', () => {
     assert.match(output, /SUCCESS/);
   }).timeout(PROMTOOL_TIMEOUT_MS);
 
-  it('are exactly the five designed alerts', () => {
+  it('are exactly the six designed alerts', () => {
     assert.deepEqual(alerts.map((a) => a.alert).sort(), [...EXPECTED_ALERTS].sort());
   });
 
@@ -133,6 +134,7 @@ describe('Prometheus alerts (config/prometheus)', () => {
   it('use the severities and durations the design asks for', () => {
     assert.equal(alert('PostureDriftDetected').labels?.severity, 'warning');
     assert.match(alert('PostureDriftDetected').expr, /increase\(posture_drift_detected_total\[10m\]\) > 0/);
+    assert.match(alert('PostureNamespacesLost').expr, /increase\(posture_namespaces_lost_total\[10m\]\) > 0/);
     assert.equal(alert('PostureNamespaceNonCompliant').labels?.severity, 'warning');
     assert.equal(alert('PostureNamespaceNonCompliant').for, '15m');
     assert.match(alert('PostureNamespaceNonCompliant').expr, /ignoring\(state\)/);
