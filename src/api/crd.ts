@@ -58,6 +58,8 @@ export function securityBaselineCrd(): JsonSchema {
             { name: 'Compliant', type: 'string', jsonPath: ".status.conditions[?(@.type=='Compliant')].status" },
             { name: 'Namespaces', type: 'integer', jsonPath: '.status.namespaces.selected', description: 'Namespaces selected and won.' },
             { name: 'Enforced', type: 'integer', jsonPath: '.status.namespaces.enforced', priority: 1 },
+            { name: 'Conflicts', type: 'integer', jsonPath: '.status.namespaces.conflicted', priority: 1, description: 'Namespaces selected but lost to a higher-priority baseline.' },
+            { name: 'Excluded', type: 'integer', jsonPath: '.status.namespaces.excluded', priority: 1, description: 'Namespaces selected but left out by excludeNamespaces.' },
             { name: 'Score', type: 'integer', jsonPath: '.status.complianceScore' },
             { name: 'Drift', type: 'integer', jsonPath: '.status.drift.detected' },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },

@@ -18,6 +18,7 @@ export const namespaceCountsSchema = z
     selected: z.int().min(0).describe('Namespaces this baseline selects and wins.'),
     enforced: z.int().min(0).describe('Selected namespaces whose generated objects all match the spec.'),
     conflicted: z.int().min(0).describe('Namespaces this baseline selects but loses to another baseline.'),
+    excluded: z.int().min(0).optional().describe('Namespaces whose labels match the selector but that spec.excludeNamespaces (or the always-excluded system namespaces) leave out.'),
     compliant: z.int().min(0).optional().describe('Selected namespaces with no failing check.'),
   })
   .strict();

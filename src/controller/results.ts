@@ -6,6 +6,8 @@ export interface NamespaceResult {
   generation: number;
   /** Baselines that select the namespace but lose it to the winner. */
   losers: readonly string[];
+  /** Baselines whose selector matches the namespace but that exclude it. */
+  excluded?: readonly string[];
   /** Every desired object exists as rendered, and nothing extra of ours is left. */
   inSync: boolean;
   /** Writes Enforce would still send (in Audit mode nothing is sent, so these stay). */
@@ -69,5 +71,5 @@ export class ResultStore {
 
 function involved(result: NamespaceResult | undefined): string[] {
   if (result === undefined) return [];
-  return result.winner === undefined ? [...result.losers] : [result.winner, ...result.losers];
+  return [...(result.winner === undefined ? [] : [result.winner]), ...result.losers, ...(result.excluded ?? [])];
 }

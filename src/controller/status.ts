@@ -63,6 +63,8 @@ export function computeStatus(input: StatusInput): SecurityBaselineStatus {
     enforced: won.filter(([, r]) => r.inSync).length,
     conflicted: results.filter(([, r]) => r.winner !== name && r.losers.includes(name)).length,
   };
+  const excluded = results.filter(([, r]) => r.excluded?.includes(name) === true).length;
+  if (excluded > 0) counts.excluded = excluded;
   const failed = won.filter(([, r]) => r.error !== undefined);
   const pending = won.filter(([, r]) => !r.inSync && r.error === undefined);
   const planned: PlannedChanges = {
@@ -112,10 +114,16 @@ export function computeStatus(input: StatusInput): SecurityBaselineStatus {
       { type: ConditionType.Reconciling, status: 'True', reason: Reason.Progressing, message },
       { type: ConditionType.Stalled, status: 'False', reason: Reason.Progressing, message: '' },
     ];
+  } else if (counts.selected === 0) {
+    const { reason, message } = nothingCovered(name, counts, results);
+    conditions = [
+      { type: ConditionType.Ready, status: 'True', reason, message },
+      { type: ConditionType.Reconciling, status: 'False', reason: Reason.Idle, message: '' },
+      { type: ConditionType.Stalled, status: 'False', reason: Reason.Idle, message: '' },
+    ];
   } else {
-    const message =
-      counts.selected === 0 ? 'No namespace is selected.' : `All ${counts.selected} selected namespace(s) enforced.`;
-    const reason = counts.selected === 0 ? Reason.NoNamespaces : Reason.Enforced;
+    const message = `All ${counts.selected} selected namespace(s) enforced.`;
+    const reason = Reason.Enforced;
     conditions = [
       { type: ConditionType.Ready, status: 'True', reason, message },
       { type: ConditionType.Reconciling, status: 'False', reason: Reason.Idle, message: '' },
@@ -123,14 +131,16 @@ export function computeStatus(input: StatusInput): SecurityBaselineStatus {
     ];
   }
 
-  conditions.splice(1, 0, compliantCondition(invalidSpec, counts.selected, pendingNamespaces, audit));
+  const none = invalidSpec === undefined && pendingNamespaces === 0 && counts.selected === 0 ? nothingCovered(name, counts, results) : undefined;
+  conditions.splice(1, 0, none === undefined ? compliantCondition(invalidSpec, counts.selected, pendingNamespaces, audit) : { type: ConditionType.Compliant, status: 'Unknown', ...none });
   counts.compliant = audit.compliant;
   const status: SecurityBaselineStatus = {
     observedGeneration: generation,
     conditions: withTransitions(conditions, previous?.conditions, generation, now),
     namespaces: counts,
   };
-  if (invalidSpec === undefined) {
+  // No score for nothing: 100 over zero namespaces would read as a clean bill of health.
+  if (invalidSpec === undefined && none === undefined) {
     status.complianceScore = audit.complianceScore;
     status.summary = audit.summary;
     status.findings = audit.findings;
@@ -140,6 +150,25 @@ export function computeStatus(input: StatusInput): SecurityBaselineStatus {
   if (conflicts.length > 0) status.conflicts = conflicts;
   if (mode === 'Audit') status.plannedChanges = planned;
   return status;
+}
+
+/**
+ * A baseline that covers no namespace enforces nothing: say why, in words that cannot be read as
+ * healthy. LostAllNamespaces when every namespace it selects went to another baseline.
+ */
+function nothingCovered(name: string, counts: NamespaceCounts, results: readonly (readonly [string, NamespaceResult])[]): { reason: string; message: string } {
+  if (counts.conflicted > 0) {
+    const winners = [...new Set(results.filter(([, r]) => r.winner !== undefined && r.winner !== name).map(([, r]) => r.winner ?? ''))].sort();
+    return {
+      reason: Reason.LostAllNamespaces,
+      message: `Every namespace this baseline selects (${counts.conflicted}) is taken by a baseline with a higher priority (${exampleList(winners)}): nothing of ${name} is enforced or audited. See status.conflicts.`,
+    };
+  }
+  const excluded = (counts.excluded ?? 0) > 0 ? ` (${counts.excluded ?? 0} matching namespace(s) are excluded by spec.excludeNamespaces)` : '';
+  return {
+    reason: Reason.NoNamespaces,
+    message: `No namespace is selected${excluded}: nothing is enforced or audited. Check that spec.namespaceSelector matches the labels of the namespaces it is meant for.`,
+  };
 }
 
 /** Compliant: every selected namespace audited, and no check failing in any of them. */

@@ -21,10 +21,12 @@ export function isAlwaysExcluded(namespace: string, operatorNamespace: string | 
   return ALWAYS_EXCLUDED_NAMESPACES.includes(namespace) || namespace === operatorNamespace;
 }
 
+export function isExcluded(baseline: ValidBaseline, namespace: string, operatorNamespace: string | undefined): boolean {
+  return isAlwaysExcluded(namespace, operatorNamespace) || baseline.spec.excludeNamespaces.some((pattern) => globMatch(pattern, namespace));
+}
+
 export function selects(baseline: ValidBaseline, ns: NamespaceFacts, operatorNamespace: string | undefined): boolean {
-  if (isAlwaysExcluded(ns.name, operatorNamespace)) return false;
-  if (baseline.spec.excludeNamespaces.some((pattern) => globMatch(pattern, ns.name))) return false;
-  return matchesLabelSelector(baseline.spec.namespaceSelector, ns.labels);
+  return !isExcluded(baseline, ns.name, operatorNamespace) && matchesLabelSelector(baseline.spec.namespaceSelector, ns.labels);
 }
 
 /** Highest priority first, then name order, so every replica and every pass agrees on the winner. */
@@ -37,6 +39,8 @@ export interface Selection {
   winner: ValidBaseline | undefined;
   /** Baselines that select the namespace but lose it to the winner. */
   losers: ValidBaseline[];
+  /** Baselines whose selector matches the namespace but that exclude it. */
+  excluded: ValidBaseline[];
 }
 
 export function selectBaseline(
@@ -44,7 +48,8 @@ export function selectBaseline(
   ns: NamespaceFacts,
   operatorNamespace: string | undefined,
 ): Selection {
-  const candidates = baselines.filter((b) => selects(b, ns, operatorNamespace)).sort(byPrecedence);
+  const matching = baselines.filter((b) => matchesLabelSelector(b.spec.namespaceSelector, ns.labels));
+  const candidates = matching.filter((b) => !isExcluded(b, ns.name, operatorNamespace)).sort(byPrecedence);
   const [winner, ...losers] = candidates;
-  return { winner, losers };
+  return { winner, losers, excluded: matching.filter((b) => isExcluded(b, ns.name, operatorNamespace)) };
 }

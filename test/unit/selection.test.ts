@@ -75,6 +75,15 @@ describe('selection', () => {
 
   it('has no winner when nothing selects', () => {
     const b = baseline('x', { namespaceSelector: { matchLabels: { a: 'b' } } });
-    assert.deepEqual(selectBaseline([b], tenant, undefined), { winner: undefined, losers: [] });
+    assert.deepEqual(selectBaseline([b], tenant, undefined), { winner: undefined, losers: [], excluded: [] });
+  });
+
+  it('names the baselines whose selector matches but that exclude the namespace', () => {
+    const all = baseline('all', { namespaceSelector: {}, excludeNamespaces: [tenant.name] });
+    const other = baseline('other', { namespaceSelector: {} });
+    const selection = selectBaseline([all, other], tenant, undefined);
+    assert.equal(selection.winner?.name, 'other');
+    assert.deepEqual(selection.excluded.map((b) => b.name), ['all']);
+    assert.deepEqual(selectBaseline([all], { name: 'kube-system', labels: {} }, undefined).excluded.map((b) => b.name), ['all']);
   });
 });

@@ -16,6 +16,45 @@ function condition(status: ReturnType<typeof computeStatus>, type: string): { st
 }
 
 describe('baseline status', () => {
+  it('is not Compliant and shows no score when no namespace is selected (a selector typo)', () => {
+    const out: NamespaceResult = { ...ok, winner: undefined, excluded: ['b'] };
+    const s = computeStatus({ name: 'b', generation: 1, mode: 'Enforce', invalidSpec: undefined, results: [['legacy-1', out], ['legacy-2', out]], previous: undefined, drift: undefined, pendingNamespaces: 0, audit: noAudit, now });
+    assert.equal(condition(s, 'Compliant')?.status, 'Unknown');
+    assert.equal(condition(s, 'Compliant')?.reason, 'NoNamespaces');
+    assert.equal(
+      condition(s, 'Compliant')?.message,
+      'No namespace is selected (2 matching namespace(s) are excluded by spec.excludeNamespaces): nothing is enforced or audited. Check that spec.namespaceSelector matches the labels of the namespaces it is meant for.',
+    );
+    assert.equal(condition(s, 'Ready')?.reason, 'NoNamespaces');
+    assert.equal(s.complianceScore, undefined);
+    assert.equal(s.summary, undefined);
+    assert.deepEqual(s.namespaces, { selected: 0, enforced: 0, conflicted: 0, excluded: 2, compliant: 0 });
+  });
+
+  it('says LostAllNamespaces, naming the winners, when every selected namespace went to a higher priority', () => {
+    const lost: NamespaceResult = { ...ok, winner: 'everything', losers: ['b'] };
+    const s = computeStatus({ name: 'b', generation: 1, mode: 'Enforce', invalidSpec: undefined, results: [['x', lost], ['y', lost]], previous: undefined, drift: undefined, pendingNamespaces: 0, audit: noAudit, now });
+    assert.equal(condition(s, 'Compliant')?.status, 'Unknown');
+    assert.equal(condition(s, 'Compliant')?.reason, 'LostAllNamespaces');
+    assert.equal(condition(s, 'Ready')?.reason, 'LostAllNamespaces');
+    assert.equal(
+      condition(s, 'Compliant')?.message,
+      'Every namespace this baseline selects (2) is taken by a baseline with a higher priority (everything): nothing of b is enforced or audited. See status.conflicts.',
+    );
+    assert.equal(s.complianceScore, undefined);
+  });
+
+  it('bounds every condition message to about 1 KiB, saying how much was cut', () => {
+    const huge = `spec.rbac.roles[0]: ${'forbidden rule; '.repeat(5000)}`;
+    const s = computeStatus({ name: 'b', generation: 4, mode: undefined, invalidSpec: huge, results: [], previous: undefined, drift: undefined, pendingNamespaces: 0, audit: noAudit, now });
+    for (const c of s.conditions ?? []) assert.ok(c.message.length <= 1024, `${c.type}: ${c.message.length}`);
+    const message = condition(s, 'Ready')?.message ?? '';
+    assert.ok(message.startsWith('spec.rbac.roles[0]: forbidden rule;'));
+    assert.match(message, / \.\.\. \((\d+) more characters cut\)$/);
+    const cut = Number(/\((\d+) more characters cut\)$/.exec(message)?.[1]);
+    assert.equal(message.length - ` ... (${cut} more characters cut)`.length + cut, huge.length);
+  });
+
   it('is Ready with counts when every selected namespace is enforced', () => {
     const s = computeStatus({ name: 'b', generation: 2, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok], ['y', ok]], previous: undefined, drift: undefined, pendingNamespaces: 0, audit: noAudit, now });
     assert.equal(s.observedGeneration, 2);

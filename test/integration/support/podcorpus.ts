@@ -276,12 +276,12 @@ const APPARMOR_ANNOTATION = 'container.apparmor.security.beta.kubernetes.io/';
 const SECCOMP_POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
 const SECCOMP_CONTAINER_ANNOTATION = 'container.seccomp.security.alpha.kubernetes.io/';
 const SECCOMP_ANNOTATION_RULES: readonly PodRule[] = [
-  { name: 'annotation-seccomp-pod-unconfined', patch: (s) => s, annotations: { [SECCOMP_POD_ANNOTATION]: 'unconfined' } },
-  { name: 'annotation-seccomp-container-unconfined', patch: (s) => s, annotations: { [`${SECCOMP_CONTAINER_ANNOTATION}app`]: 'unconfined' } },
-  { name: 'annotation-seccomp-both-unconfined', patch: (s) => s, annotations: { [SECCOMP_POD_ANNOTATION]: 'unconfined', [`${SECCOMP_CONTAINER_ANNOTATION}app`]: 'unconfined' } },
-  { name: 'annotation-seccomp-runtime-default', patch: (s) => s, annotations: { [SECCOMP_POD_ANNOTATION]: 'runtime/default' } },
-  { name: 'annotation-seccomp-localhost', patch: (s) => s, annotations: { [`${SECCOMP_CONTAINER_ANNOTATION}app`]: 'localhost/profiles/audit.json' } },
-  { name: 'annotation-seccomp-other-container', patch: (s) => s, annotations: { [`${SECCOMP_CONTAINER_ANNOTATION}absent`]: 'unconfined' } },
+  { name: 'no-field-annotation-seccomp-pod-unconfined', patch: (s) => s, annotations: { [SECCOMP_POD_ANNOTATION]: 'unconfined' } },
+  { name: 'no-field-annotation-seccomp-container-unconfined', patch: (s) => s, annotations: { [`${SECCOMP_CONTAINER_ANNOTATION}app`]: 'unconfined' } },
+  { name: 'no-field-annotation-seccomp-both-unconfined', patch: (s) => s, annotations: { [SECCOMP_POD_ANNOTATION]: 'unconfined', [`${SECCOMP_CONTAINER_ANNOTATION}app`]: 'unconfined' } },
+  { name: 'no-field-annotation-seccomp-runtime-default', patch: (s) => s, annotations: { [SECCOMP_POD_ANNOTATION]: 'runtime/default' } },
+  { name: 'no-field-annotation-seccomp-localhost', patch: (s) => s, annotations: { [`${SECCOMP_CONTAINER_ANNOTATION}app`]: 'localhost/profiles/audit.json' } },
+  { name: 'no-field-annotation-seccomp-other-container', patch: (s) => s, annotations: { [`${SECCOMP_CONTAINER_ANNOTATION}absent`]: 'unconfined' } },
 ];
 
 const APPARMOR_ANNOTATION_RULES: readonly PodRule[] = [
