@@ -112,7 +112,7 @@ const CASES: Case[] = [
   { name: 'unknown check id', spec: { audit: { disabledChecks: ['WL-999'] } }, expect: 'rejected at admission', field: 'spec.audit.disabledChecks[0]' },
   { name: 'over-long exclude pattern', spec: { excludeNamespaces: ['a'.repeat(300)] }, expect: 'rejected at admission', field: 'spec.excludeNamespaces[0]' },
   { name: 'quantity 1e100000000', spec: { limitRange: { default: { cpu: '1e100000000' } } }, expect: 'rejected at admission', field: 'spec.limitRange.default.cpu' },
-  { name: 'quantity 1e300000000 in the quota', spec: { resourceQuota: { hard: { 'limits.cpu': '1e300000000' } } }, expect: 'rejected at admission', field: 'spec.resourceQuota.hard.limits.cpu' },
+  { name: 'quantity 1e300000000 in the quota', spec: { resourceQuota: { hard: { 'limits.cpu': '1e300000000' } } }, expect: 'rejected at admission', field: 'spec.resourceQuota.hard[limits.cpu]' },
   { name: 'quantity above 2^63-1', spec: { resourceQuota: { hard: { 'requests.cpu': '1e99' } } }, expect: 'Ready=False/InvalidSpec', field: 'spec.resourceQuota.hard.requests.cpu' },
   { name: 'exclude glob with eight *', spec: { excludeNamespaces: ['*a*a*a*a*a*a*a*b'] }, expect: 'rejected at admission', field: 'spec.excludeNamespaces[0]' },
   { name: 'allowlist glob with five *', spec: { audit: { secretReadAllowlist: ['*:*:*:*:*'] } }, expect: 'rejected at admission', field: 'spec.audit.secretReadAllowlist[0]' },
