@@ -7,6 +7,8 @@ import type { ControlPlane } from '../../../hack/controlplane/launcher.js';
 
 export interface Reply {
   status: number;
+  /** Warning headers (a ValidatingAdmissionPolicy bound with the Warn action sends its message here). */
+  warnings: string[];
   /** The response body, parsed when JSON. */
   body: { message?: string; [key: string]: unknown };
 }
@@ -36,7 +38,9 @@ export async function impersonating(cp: ControlPlane, who: Identity): Promise<Re
         let text = '';
         res.on('data', (chunk: Buffer) => (text += chunk.toString()));
         res.on('end', () => {
-          resolve({ status: res.statusCode ?? 0, body: parseBody(text) });
+          const warning = res.headers.warning;
+          const warnings = warning === undefined ? [] : Array.isArray(warning) ? warning : [warning];
+          resolve({ status: res.statusCode ?? 0, warnings, body: parseBody(text) });
         });
       });
       req.on('error', reject);
