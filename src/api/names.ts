@@ -42,3 +42,6 @@ export const ALWAYS_EXCLUDED_NAMESPACES: readonly string[] = ['kube-system', 'ku
  * its objects are in place; spec.guard's podsBeforeProtection admits pods only where it is set.
  */
 export const PROTECTED_LABEL = `${GROUP}/protected`;
+
+/** The PolicyReport the audit writes into each audited namespace. */
+export const POLICY_REPORT_NAME = 'posture-audit';

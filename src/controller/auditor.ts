@@ -2,13 +2,15 @@ import type { Logger } from 'winston';
 import { API_VERSION, KIND } from '../api/names.js';
 import { evaluateNamespace } from '../audit/evaluate.js';
 import { annotationIndex, applyExemptions } from '../audit/exemptions.js';
-import { POLICY_REPORT_NAME, policyReportContent, RESULTS_HASH_ANNOTATION, resultsHash } from '../audit/policyreport.js';
+import { OMITTED_ANNOTATION, POLICY_REPORT_NAME, policyReportContent } from '../audit/policyreport.js';
 import type { Finding } from '../audit/types.js';
 import type { KubeClient } from '../kube/client.js';
+import { contentDigest } from '../kube/digest.js';
 import type { EventRecorder } from '../kube/events.js';
 import { apply, remove } from '../kube/operations.js';
 import { POLICY_REPORT } from '../kube/resources.js';
 import { managedLabels, ownerReference } from '../render/objects.js';
+import type { ValidBaseline } from '../render/selection.js';
 import { auditConfig, gatherAuditInput, type CacheView } from './auditinput.js';
 import { reduceFindings, type AuditStore } from './auditstore.js';
 import type { BaselineRegistry } from './baselines.js';
@@ -42,6 +44,8 @@ function findingKey(f: Finding): string {
 export class Auditor {
   /** Failing findings per namespace at the last audit, to tell which ones are new. */
   private readonly open = new Map<string, Set<string>>();
+  /** The content digest each namespace's report should have, as last written or found. */
+  private readonly reported = new Map<string, string>();
 
   constructor(private readonly deps: AuditorDeps) {}
 
@@ -55,6 +59,7 @@ export class Auditor {
     if (known === undefined || !known.parsed.ok || caches.get('namespaces', namespace) === undefined) {
       audits.delete(namespace);
       this.open.delete(namespace);
+      this.reported.delete(namespace);
       await this.removeReport(namespace);
       return;
     }
@@ -71,10 +76,19 @@ export class Auditor {
     audits.set(namespace, reduceFindings(baseline.name, findings));
     this.recordOpened(namespace, findings);
     if (!this.deps.reportsEnabled()) return;
-    const hash = resultsHash(findings);
+    await this.writeReport(namespace, baseline, findings, at);
+  }
+
+  private async writeReport(namespace: string, baseline: ValidBaseline, findings: readonly Finding[], at: Date): Promise<void> {
+    const { caches } = this.deps;
+    const { content, omitted } = policyReportContent(namespace, findings, at);
     const current = caches.get(POLICY_REPORT.plural, POLICY_REPORT_NAME, namespace);
     const currentOwner = current?.metadata?.labels?.['posture.dev/baseline'];
-    if (current?.metadata?.annotations?.[RESULTS_HASH_ANNOTATION] === hash && currentOwner === baseline.name) return;
+    const currentOmitted = current?.metadata?.annotations?.[OMITTED_ANNOTATION];
+    // The live report's own content, digested when it was cached, against what it should say.
+    const digest = contentDigest({ ...content });
+    this.reported.set(namespace, digest);
+    if (current?.['contentDigest'] === digest && currentOwner === baseline.name && currentOmitted === (omitted > 0 ? String(omitted) : undefined)) return;
     await apply(this.deps.client, {
       apiVersion: POLICY_REPORT.apiVersion,
       kind: POLICY_REPORT.kind,
@@ -82,15 +96,23 @@ export class Auditor {
         name: POLICY_REPORT_NAME,
         namespace,
         labels: managedLabels(baseline.name),
-        annotations: { [RESULTS_HASH_ANNOTATION]: hash },
+        ...(omitted > 0 ? { annotations: { [OMITTED_ANNOTATION]: String(omitted) } } : {}),
         ownerReferences: [ownerReference(baseline)],
       },
-      ...policyReportContent(namespace, findings, at),
+      ...content,
     });
   }
 
   forget(namespace: string): void {
     this.open.delete(namespace);
+    this.reported.delete(namespace);
+  }
+
+  /** Whether an event shows the namespace's report changed or gone by someone else's hand. */
+  reportTampered(namespace: string, event: 'add' | 'update' | 'delete', object: Record<string, unknown> & { metadata?: { name?: string } }): boolean {
+    const expected = this.reported.get(namespace);
+    if (expected === undefined || object.metadata?.name !== POLICY_REPORT_NAME) return false;
+    return event === 'delete' || object['contentDigest'] !== expected;
   }
 
   private async removeReport(namespace: string): Promise<void> {

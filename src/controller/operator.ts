@@ -317,7 +317,7 @@ export class Operator {
     if (namespace === undefined) return;
     // A managed object's event maps to its namespace's key; every namespaced change re-audits it.
     if (isManaged(object) && MANAGED_TYPES.some((t) => t.plural === type.plural)) this.queue.add(namespace);
-    if (type !== POLICY_REPORT) this.scheduleAudit(namespace);
+    if (type !== POLICY_REPORT || this.auditor.reportTampered(namespace, event, object)) this.scheduleAudit(namespace);
   }
 
   private onBaselineEvent(event: InformerEvent, name: string, object: SecurityBaselineObject): void {

@@ -1,4 +1,5 @@
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../api/names.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, POLICY_REPORT_NAME } from '../api/names.js';
+import { contentDigest } from './digest.js';
 
 /**
  * Cache transforms: what the informers keep of each object. At 10,000 namespaces the caches are
@@ -93,7 +94,9 @@ export function compact(plural: string, object: unknown): unknown {
       out.spec = spec;
       break;
     case 'policyreports':
-      // Only the metadata: the results hash annotation says whether a report needs rewriting.
+      // Only a digest of the content, for the operator's own report: enough to tell whether the
+      // live report says what it should, without keeping it.
+      if (obj(o.metadata)?.name === POLICY_REPORT_NAME) out.contentDigest = contentDigest(o);
       break;
     default:
       if (POD_TEMPLATE_KINDS.has(plural)) out.spec = pick(spec, ['template']);
