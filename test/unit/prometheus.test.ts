@@ -67,6 +67,7 @@ const EXPECTED_ALERTS = [
   'PostureReconcileErrors',
   'PostureReconcileStale',
   'PostureOperatorAbsent',
+  'PostureNoLeader',
 ];
 
 function alert(name: string): Rule & { alert: string } {
@@ -98,7 +99,7 @@ describe('Prometheus alerts (config/prometheus)', () => {
     assert.match(output, /SUCCESS/);
   }).timeout(PROMTOOL_TIMEOUT_MS);
 
-  it('are exactly the six designed alerts', () => {
+  it('are exactly the designed alerts', () => {
     assert.deepEqual(alerts.map((a) => a.alert).sort(), [...EXPECTED_ALERTS].sort());
   });
 
@@ -142,6 +143,8 @@ describe('Prometheus alerts (config/prometheus)', () => {
     assert.equal(alert('PostureOperatorAbsent').labels?.severity, 'critical');
     assert.equal(alert('PostureOperatorAbsent').for, '5m');
     assert.match(alert('PostureOperatorAbsent').expr, /absent\(up\{job="posture-operator"\} == 1\)/);
+    assert.equal(alert('PostureNoLeader').labels?.severity, 'critical');
+    assert.match(alert('PostureNoLeader').expr, /posture_leader/);
     // Stale must not rest on the last-status-write timestamp: it does not move in a healthy steady state.
     assert.doesNotMatch(alert('PostureReconcileStale').expr, /posture_last_reconcile_timestamp_seconds/);
   });
