@@ -82,8 +82,15 @@ describe('admission: a SecurityBaseline grants only what its author holds', func
     mallory = await impersonating(cp, { user: 'mallory', groups: ['system:authenticated'] });
     alice = await impersonating(cp, { user: 'alice', groups: ['system:authenticated'] });
     root = await impersonating(cp, { user: 'root', groups: ['system:masters', 'system:authenticated'] });
-    // The policies take effect a moment after they are created; until then the dry run is admitted.
-    await eventually('the author policies to be in force', async () => (await apply(mallory, 'probe', CONFUSED_DEPUTY)).status >= 400, 60_000);
+    // Each policy takes effect a moment after it is created, each on its own; until then a dry run is admitted.
+    const probes: [string, Requester, Spec][] = [
+      ['posture-baseline-subjects', alice, role(ALICE_RULES.slice(0, 1), [{ kind: 'Group', name: 'system:authenticated' }])],
+      ['posture-baseline-bind-clusterroles', mallory, { namespaceSelector: {}, rbac: { bindClusterRoles: [{ clusterRole: 'view', subjects: oidc }] } }],
+      ['posture-baseline-roles', mallory, role(ALICE_RULES.slice(0, 1))],
+    ];
+    for (const [policy, who, spec] of probes) {
+      await eventually(`${policy} to be in force`, async () => (await apply(who, 'probe', spec)).body.message?.includes(`'${policy}'`) === true, 60_000);
+    }
   });
 
   after(function () {

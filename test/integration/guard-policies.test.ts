@@ -82,7 +82,15 @@ describe('guard policies (rendered from spec.guard) on the real API server', fun
     breakglass = await impersonating(cp, { user: 'oncall', groups: ['team-a', 'platform:breakglass', 'system:authenticated'] });
     operator = await impersonating(cp, OPERATOR);
     root = await impersonating(cp, { user: 'root', groups: ['system:masters', 'system:authenticated'] });
-    await eventually('the guard policies to be in force', async () => (await tenant('POST', `/api/v1/namespaces/${NS}/pods?dryRun=All`, pod('probe'))).status === 403, 60_000);
+    // Each policy takes effect a moment after it is created, each on its own.
+    const probes: [string, () => Promise<Reply>][] = [
+      ['pods', () => tenant('POST', `/api/v1/namespaces/${NS}/pods?dryRun=All`, pod('probe'))],
+      ['objects', () => tenant('POST', `${NP}?dryRun=All`, { metadata: { name: 'posture-probe' }, spec: { podSelector: {} } })],
+      ['labels', () => tenant('PATCH', `/api/v1/namespaces/${NS}?dryRun=All`, { metadata: { labels: { 'posture.dev/tier': null } } }, merge)],
+    ];
+    for (const [kind, probe] of probes) {
+      await eventually(`posture-guard-guarded-${kind} to be in force`, async () => (await probe()).body.message?.includes(`'posture-guard-guarded-${kind}'`) === true, 60_000);
+    }
   });
 
   after(async () => {
