@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { parseConfig, type OperatorConfig } from './config.js';
-import { holderIdentity, LEASE_NAME, LeaderElector, type LostReason } from './controller/leaderelection.js';
+import { holderIdentity, LEASE_NAME, LeaderElector, type LostReason } from './runtime/leaderelection.js';
 import { Operator } from './controller/operator.js';
 import { KubeClient } from './kube/client.js';
 import { EventRecorder } from './kube/events.js';

@@ -14,19 +14,19 @@ import type { CachedObject } from './auditinput.js';
 import { Auditor } from './auditor.js';
 import { aggregateAudits, AuditStore, reduceFindings } from './auditstore.js';
 import { BaselineRegistry, type SecurityBaselineObject } from './baselines.js';
-import { Caches } from './caches.js';
-import { systemClock, type Clock } from './clock.js';
+import { Caches } from '../runtime/caches.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
 import { DriftLogs } from './drift.js';
 import { reconcileFinalizer } from './finalizer.js';
-import type { InformerEvent } from './informer.js';
-import { OutageLog } from './outage.js';
-import { OwnWrites } from './ownwrites.js';
+import type { InformerEvent } from '../runtime/informer.js';
+import { OutageLog } from '../runtime/outage.js';
+import { OwnWrites } from '../runtime/ownwrites.js';
 import { ownerUid, type ExistingObject } from './plan.js';
 import { reconcileNamespace, type ReconcilerDeps } from './reconciler.js';
 import { ResultStore } from './results.js';
 import { computeStatus } from './status.js';
-import { StatusWriter } from './statuswriter.js';
-import { WorkQueue } from './workqueue.js';
+import { StatusWriter } from '../runtime/statuswriter.js';
+import { WorkQueue } from '../runtime/workqueue.js';
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;

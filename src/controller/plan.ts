@@ -1,5 +1,5 @@
 import { API_VERSION, BASELINE_LABEL, FIELD_MANAGER, KIND, POD_SECURITY_ANNOTATION } from '../api/names.js';
-import { deepEqual } from '../render/equality.js';
+import { deepEqual } from '../runtime/equality.js';
 import type { DesiredNamespaceLabels } from '../render/namespace.js';
 import { normalizeContent } from '../render/normalize.js';
 import type { DesiredObject } from '../render/objects.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { Clock } from '../../src/controller/clock.js';
-import { OutageLog, type OutageLogger } from '../../src/controller/outage.js';
+import type { Clock } from '../../src/runtime/clock.js';
+import { OutageLog, type OutageLogger } from '../../src/runtime/outage.js';
 
 class FixedClock implements Clock {
   t = 0;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { OwnWrites } from '../../src/controller/ownwrites.js';
+import { OwnWrites } from '../../src/runtime/ownwrites.js';
 
 describe('own writes: a namespace waits until the caches have seen the operator\'s own writes', () => {
   it('is behind until every informer written through has seen the write\'s resourceVersion', () => {

@@ -4,7 +4,7 @@ import { ResultStore } from '../../src/controller/results.js';
 import { computeStatus } from '../../src/controller/status.js';
 import { aggregateAudits, reduceFindings, type AuditAggregate } from '../../src/controller/auditstore.js';
 import type { Finding } from '../../src/audit/types.js';
-import { mergePatchFor } from '../../src/controller/statuswriter.js';
+import { mergePatchFor } from '../../src/runtime/statuswriter.js';
 
 const ok: NamespaceResult = { winner: 'b', generation: 2, losers: [], inSync: true, planned: { create: 0, update: 0, delete: 0 } };
 const pending: NamespaceResult = { ...ok, inSync: false, planned: { create: 2, update: 0, delete: 0 } };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import winston from 'winston';
 import type { SecurityBaselineStatus } from '../../src/api/status.js';
 import { ManualClock } from './support/manualclock.js';
-import { StatusWriter } from '../../src/controller/statuswriter.js';
+import { StatusWriter } from '../../src/runtime/statuswriter.js';
 
 
 const silent = winston.createLogger({ silent: true });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { WorkQueue } from '../../src/controller/workqueue.js';
+import { WorkQueue } from '../../src/runtime/workqueue.js';
 
 describe('work queue at scale', () => {
   it('keeps 50,000 keys queued while 100,000 pass through, in order, in linear time', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ManualClock } from './support/manualclock.js';
-import { WorkQueue } from '../../src/controller/workqueue.js';
+import { WorkQueue } from '../../src/runtime/workqueue.js';
 
 
 describe('work queue', () => {

@@ -1,4 +1,4 @@
-import type { Clock } from '../../../src/controller/clock.js';
+import type { Clock } from '../../../src/runtime/clock.js';
 
 /** A clock that only moves when the test says so: timers fire in order on advance(). */
 export class ManualClock implements Clock {

@@ -1,7 +1,7 @@
 import type { Logger } from 'winston';
 import type { SecurityBaselineStatus } from '../api/status.js';
 import { errorMessage, isNotFound } from '../kube/errors.js';
-import { deepEqual } from '../render/equality.js';
+import { deepEqual } from './equality.js';
 import type { Clock } from './clock.js';
 import { OutageLog } from './outage.js';
 

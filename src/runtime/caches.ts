@@ -4,7 +4,7 @@ import type { KubeClient } from '../kube/client.js';
 import { AUDITED_TYPES, MANAGED_TYPES, NAMESPACE, SECURITY_BASELINE, type ResourceType } from '../kube/resources.js';
 import { compact } from '../kube/transform.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { CacheView, CachedObject } from './auditinput.js';
+import type { CacheView, CachedObject } from '../controller/auditinput.js';
 import type { Clock } from './clock.js';
 import { Informer, type InformerEvent } from './informer.js';
 import { OutageLog } from './outage.js';
