@@ -16,24 +16,7 @@ import type {
   ServiceAccount,
 } from '../audit/types.js';
 import { topLevelWorkloads, type WorkloadObject } from '../audit/workloads.js';
-
-/** A cached object: the API's shape, after the cache transform. */
-export type CachedObject = Record<string, unknown> & {
-  metadata?: {
-    name?: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: { apiVersion?: string; kind?: string; name?: string; uid: string; controller?: boolean }[];
-    managedFields?: { manager?: string; operation?: string; time?: string }[];
-  };
-};
-
-/** Read access to the informer caches, by resource plural; cluster-scoped kinds ignore the namespace. */
-export interface CacheView {
-  list(plural: string, namespace?: string): readonly CachedObject[];
-  get(plural: string, name: string, namespace?: string): CachedObject | undefined;
-}
+import type { CacheView, CachedObject } from '../runtime/caches.js';
 
 const WORKLOAD_PLURALS: readonly [string, string][] = [
   ['pods', 'Pod'],

@@ -11,7 +11,8 @@ import { apply, remove } from '../kube/operations.js';
 import { POLICY_REPORT } from '../kube/resources.js';
 import { managedLabels, ownerReference } from '../render/objects.js';
 import type { ValidBaseline } from '../render/selection.js';
-import { auditConfig, gatherAuditInput, type CacheView } from './auditinput.js';
+import type { CacheView } from '../runtime/caches.js';
+import { auditConfig, gatherAuditInput } from './auditinput.js';
 import { reduceFindings, type AuditStore } from './auditstore.js';
 import type { BaselineRegistry } from './baselines.js';
 import type { ResultStore } from './results.js';
@@ -28,6 +29,9 @@ export interface AuditorDeps {
   /** True when the wgpolicyk8s.io PolicyReport CRD is served. */
   reportsEnabled: () => boolean;
 }
+
+/** Hears of each PolicyReport write, for the log. */
+type Wrote = (what: string, meta: Record<string, unknown>) => void;
 
 /** Events per namespace and pass: a namespace full of new findings must not flood the API server. */
 const MAX_EVENTS_PER_PASS = 10;
@@ -49,7 +53,8 @@ export class Auditor {
 
   constructor(private readonly deps: AuditorDeps) {}
 
-  async audit(namespace: string): Promise<void> {
+  /** wrote hears of each PolicyReport write, for the log. */
+  async audit(namespace: string, wrote: Wrote = () => undefined): Promise<void> {
     const { caches, baselines, results, audits, now } = this.deps;
     const result = results.get(namespace);
     // Not reconciled yet (just after a start): its reconcile schedules the audit, with the winner known.
@@ -60,7 +65,7 @@ export class Auditor {
       audits.delete(namespace);
       this.open.delete(namespace);
       this.reported.delete(namespace);
-      await this.removeReport(namespace);
+      if (await this.removeReport(namespace)) wrote('deleted', { resource: POLICY_REPORT.plural, name: POLICY_REPORT_NAME });
       return;
     }
     const baseline = known.parsed.baseline;
@@ -76,10 +81,10 @@ export class Auditor {
     audits.set(namespace, reduceFindings(baseline.name, findings));
     this.recordOpened(namespace, findings);
     if (!this.deps.reportsEnabled()) return;
-    await this.writeReport(namespace, baseline, findings, at);
+    await this.writeReport(namespace, baseline, findings, at, wrote);
   }
 
-  private async writeReport(namespace: string, baseline: ValidBaseline, findings: readonly Finding[], at: Date): Promise<void> {
+  private async writeReport(namespace: string, baseline: ValidBaseline, findings: readonly Finding[], at: Date, wrote: Wrote): Promise<void> {
     const { caches } = this.deps;
     const { content, omitted } = policyReportContent(namespace, findings, at);
     const current = caches.get(POLICY_REPORT.plural, POLICY_REPORT_NAME, namespace);
@@ -101,6 +106,7 @@ export class Auditor {
       },
       ...content,
     });
+    wrote('applied', { resource: POLICY_REPORT.plural, name: POLICY_REPORT_NAME, failing: findings.filter((f) => f.result === 'fail').length });
   }
 
   forget(namespace: string): void {
@@ -115,11 +121,13 @@ export class Auditor {
     return event === 'delete' || object['contentDigest'] !== expected;
   }
 
-  private async removeReport(namespace: string): Promise<void> {
-    if (!this.deps.reportsEnabled()) return;
+  /** True when there was one of ours to delete. */
+  private async removeReport(namespace: string): Promise<boolean> {
+    if (!this.deps.reportsEnabled()) return false;
     const current = this.deps.caches.get(POLICY_REPORT.plural, POLICY_REPORT_NAME, namespace);
-    if (current?.metadata?.labels?.['app.kubernetes.io/managed-by'] !== 'posture-operator') return;
+    if (current?.metadata?.labels?.['app.kubernetes.io/managed-by'] !== 'posture-operator') return false;
     await remove(this.deps.client, POLICY_REPORT, POLICY_REPORT_NAME, namespace);
+    return true;
   }
 
   /**

@@ -2,6 +2,8 @@ import { ORPHAN_FINALIZER } from '../api/names.js';
 import { parseSpec } from '../api/parse.js';
 import type { SecurityBaselineStatus } from '../api/status.js';
 import type { ValidBaseline } from '../render/selection.js';
+import type { CachedObject } from '../runtime/caches.js';
+import { Emitter, type Source } from '../runtime/source.js';
 
 /** A SecurityBaseline as read from the API server; only the fields the controller reads. */
 export interface SecurityBaselineObject {
@@ -62,6 +64,10 @@ export class BaselineRegistry {
     this.known.delete(name);
   }
 
+  names(): string[] {
+    return [...this.known.keys()];
+  }
+
   get(name: string): KnownBaseline | undefined {
     return this.known.get(name);
   }
@@ -97,4 +103,30 @@ export class BaselineRegistry {
   private isOrphaning(k: KnownBaseline): boolean {
     return k.terminating && k.hasOrphanFinalizer;
   }
+}
+
+/** A baseline event as the controllers see it, after the registry has taken it in. */
+export interface BaselineChange {
+  name: string;
+  /** What reconciles read changed: the spec's generation, a deletion starting, the finalizer; or it was deleted. */
+  specChanged: boolean;
+}
+
+/**
+ * Keeps a registry current from the SecurityBaseline cache (on every replica, so a standby is warm)
+ * and passes each event on, once taken in, to the controllers that watch baselines.
+ */
+export function trackBaselines(registry: BaselineRegistry, source: Source<CachedObject>): Source<BaselineChange> {
+  const changes = new Emitter<BaselineChange>(() => registry.names().map((name) => ({ name, specChanged: false })));
+  source.on((event, object) => {
+    const name = object.metadata?.name;
+    if (name === undefined) return;
+    if (event === 'delete') {
+      registry.remove(name);
+      changes.emit('delete', { name, specChanged: true });
+      return;
+    }
+    changes.emit(event, { name, specChanged: registry.upsert(object) });
+  });
+  return changes;
 }

@@ -1,4 +1,11 @@
+import type { Logger } from 'winston';
+import { API_VERSION, KIND } from '../api/names.js';
 import type { DriftRecord, DriftStatus } from '../api/status.js';
+import type { EventRecorder } from '../kube/events.js';
+import { SECURITY_BASELINE } from '../kube/resources.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { CacheView } from '../runtime/caches.js';
+import type { BaselineRegistry, SecurityBaselineObject } from './baselines.js';
 
 export const RECENT_DRIFT_LIMIT = 10;
 
@@ -56,4 +63,39 @@ export class DriftLogs {
   forget(baseline: string): void {
     this.logs.delete(baseline);
   }
+}
+
+export interface DriftDeps {
+  logs: DriftLogs;
+  log: Logger;
+  metrics: Metrics;
+  events: EventRecorder;
+  caches: CacheView;
+  baselines: BaselineRegistry;
+  /** The baseline's status is due: its drift counts changed. */
+  changed: (baseline: string) => void;
+}
+
+/**
+ * Records drift the enforcement controller found: counted and logged when detected; when repaired,
+ * counted, announced as a DriftRepaired Event naming who changed what, and written to status.
+ */
+export function recordDrift(deps: DriftDeps, baseline: string, record: DriftRecord, repaired: boolean): void {
+  const { metrics, log, events } = deps;
+  const driftLog = deps.logs.get(baseline, () => (deps.caches.get(SECURITY_BASELINE.plural, baseline) as SecurityBaselineObject | undefined)?.status?.drift);
+  if (!repaired) {
+    driftLog.detect(record);
+    metrics.driftDetected.inc({ baseline, kind: record.kind });
+    log.info('drift detected', { baseline, ...record });
+    return;
+  }
+  driftLog.repair();
+  metrics.driftRepaired.inc({ baseline, kind: record.kind });
+  const uid = deps.baselines.get(baseline)?.uid;
+  if (uid !== undefined) {
+    const what = `${record.kind} ${record.namespace}/${record.name}`;
+    const by = record.by === 'unknown' ? '' : ` by ${record.by}`;
+    events.record({ apiVersion: API_VERSION, kind: KIND, name: baseline, uid }, 'Warning', 'DriftRepaired', 'Repair', `${what} was ${record.change.toLowerCase()}${by}; restored`);
+  }
+  deps.changed(baseline);
 }

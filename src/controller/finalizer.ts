@@ -1,13 +1,23 @@
-import { API_VERSION, KIND, ORPHAN_FINALIZER } from '../api/names.js';
+import { API_VERSION, KIND, ORPHAN_FINALIZER, POD_SECURITY_ANNOTATION } from '../api/names.js';
 import type { KubeClient } from '../kube/client.js';
 import { apply } from '../kube/operations.js';
-import type { BaselineRegistry } from './baselines.js';
+import { MANAGED_TYPES, NAMESPACE, SECURITY_BASELINE } from '../kube/resources.js';
+import type { CacheView } from '../runtime/caches.js';
+import { nameKey, watchFor, watchMapped, type ControllerSpec } from '../runtime/controller.js';
+import { only, type Source } from '../runtime/source.js';
+import type { BaselineChange, BaselineRegistry } from './baselines.js';
+import { isManaged, toExisting } from './enforcement.js';
+import { ownerUid } from './plan.js';
+
+const FINALIZER_RECHECK_MS = 1000;
 
 export interface FinalizerDeps {
   client: KubeClient;
   baselines: BaselineRegistry;
   /** True when no managed object or namespace label in the caches still belongs to the baseline. */
   isReleased: (name: string, uid: string) => boolean;
+  /** Each write sent, for the log. */
+  wrote?: (what: string, meta: Record<string, unknown>) => void;
 }
 
 export type FinalizerOutcome = 'done' | 'waiting';
@@ -24,11 +34,50 @@ export async function reconcileFinalizer(deps: FinalizerDeps, name: string): Pro
   const body = (finalizers: string[]): Parameters<typeof apply>[1] => ({ apiVersion: API_VERSION, kind: KIND, metadata: { name, finalizers } });
   if (!known.terminating) {
     const want = known.parsed.baseline.spec.deletionPolicy === 'Orphan';
-    if (want !== known.hasOrphanFinalizer) await apply(deps.client, body(want ? [ORPHAN_FINALIZER] : []));
+    if (want !== known.hasOrphanFinalizer) {
+      await apply(deps.client, body(want ? [ORPHAN_FINALIZER] : []));
+      deps.wrote?.(want ? 'added the finalizer' : 'removed the finalizer', { finalizer: ORPHAN_FINALIZER });
+    }
     return 'done';
   }
   if (!known.hasOrphanFinalizer) return 'done';
   if (!deps.isReleased(name, known.uid)) return 'waiting';
   await apply(deps.client, body([]));
+  deps.wrote?.('released: removed the finalizer', { finalizer: ORPHAN_FINALIZER });
   return 'done';
+}
+
+/** Nothing in the caches still belongs to the baseline: no managed object it owns, no namespace it labels. */
+export function isReleased(caches: CacheView, name: string, uid: string): boolean {
+  for (const type of MANAGED_TYPES) {
+    if (caches.list(type.plural).some((o) => isManaged(o) && ownerUid(toExisting(type, o)) === uid)) return false;
+  }
+  return !caches.list(NAMESPACE.plural).some((ns) => ns.metadata?.annotations?.[POD_SECURITY_ANNOTATION] === name);
+}
+
+export interface FinalizerControllerDeps {
+  client: KubeClient;
+  caches: CacheView;
+  baselines: BaselineRegistry;
+  baselineChanges: Source<BaselineChange>;
+  /** Baselines whose objects the enforcement controller just released. */
+  released: Source<string>;
+}
+
+/** The orphaning finalizer: keyed by baseline, it adds, keeps and finally removes posture.dev/orphan. */
+export function finalizerController(deps: FinalizerControllerDeps): ControllerSpec<string> {
+  return {
+    name: 'finalizer',
+    keys: nameKey,
+    concurrency: 1,
+    watches: [
+      // Only a change the registry takes in (spec, deletion, finalizers) can change what this decides.
+      watchFor(SECURITY_BASELINE.plural, only(deps.baselineChanges, (event, change) => change.specChanged && event !== 'delete'), (change) => change.name),
+      watchMapped('released objects', deps.released, (_event, baseline) => [baseline]),
+    ],
+    reconcile: async (name, ctx) => {
+      const outcome = await reconcileFinalizer({ client: deps.client, baselines: deps.baselines, isReleased: (n, uid) => isReleased(deps.caches, n, uid), wrote: ctx.wrote }, name);
+      return outcome === 'waiting' ? { requeueAfterMs: FINALIZER_RECHECK_MS } : {};
+    },
+  };
 }

@@ -38,9 +38,11 @@ export interface ReconcilerDeps {
   onReleased: (baseline: string) => void;
   /** Called with the resourceVersion the API server gave each object the reconcile wrote into a namespace. */
   onWritten?: (namespace: string, plural: string, resourceVersion: string | undefined) => void;
+  /** Every write sent, for the log. */
+  wrote?: (what: string, meta: Record<string, unknown>) => void;
 }
 
-type Written = (plural: string, resourceVersion: string | undefined) => void;
+type Written = (plural: string, name: string, change: string, resourceVersion: string | undefined) => void;
 
 /**
  * Brings one namespace to its baseline: gather from the caches, decide in pure code, then send only
@@ -87,7 +89,10 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
     deps.results.set(name, result);
     return;
   }
-  const failure = await execute(deps.client, actions, (plural, rv) => deps.onWritten?.(name, plural, rv));
+  const failure = await execute(deps.client, actions, (plural, object, change, rv) => {
+    if (rv !== undefined) deps.onWritten?.(name, plural, rv);
+    deps.wrote?.(change, { resource: plural, name: object, resourceVersion: rv });
+  });
   if (failure !== undefined) {
     deps.log.error('cannot enforce namespace', { namespace: name, baseline: result.winner, error: failure });
     deps.results.set(name, { ...result, error: failure });
@@ -127,15 +132,18 @@ function bindsFailedRole(action: Action, failedRoles: ReadonlySet<string>): bool
 async function act(client: KubeClient, action: Action, written: Written): Promise<void> {
   switch (action.type) {
     case 'labels':
-      written(NAMESPACE.plural, await applyNamespaceLabels(client, action.namespace, action.desired));
+      written(NAMESPACE.plural, action.namespace, 'labelled', await applyNamespaceLabels(client, action.namespace, action.desired));
       return;
     case 'create':
     case 'update':
-      written(resourceTypeOf(action.object.apiVersion, action.object.kind).plural, await applyObject(client, action.object));
+      written(resourceTypeOf(action.object.apiVersion, action.object.kind).plural, action.object.metadata.name, `${action.type}d`, await applyObject(client, action.object));
       return;
-    case 'delete':
-      await remove(client, resourceTypeOf(action.apiVersion, action.kind), action.name, action.namespace);
+    case 'delete': {
+      const type = resourceTypeOf(action.apiVersion, action.kind);
+      await remove(client, type, action.name, action.namespace);
+      written(type.plural, action.name, 'deleted', undefined);
       return;
+    }
   }
 }
 
@@ -173,12 +181,14 @@ async function releaseOrphans(deps: ReconcilerDeps, namespace: string, existing:
       await mergePatch(deps.client, resourceTypeOf(object.apiVersion, object.kind), object.metadata.name, namespace, {
         metadata: { ownerReferences: null, labels: { [MANAGED_BY_LABEL]: null, [BASELINE_LABEL]: null } },
       });
+      deps.wrote?.('released', { resource: object.kind, name: object.metadata.name, baseline: baseline.name });
       released.add(baseline.name);
     }
     if (ns.annotations[POD_SECURITY_ANNOTATION] === baseline.name) {
       const keep = Object.fromEntries(Object.entries(ns.labels).filter(([k]) => k.startsWith('pod-security.kubernetes.io/')));
       await applyAs(deps.client, { apiVersion: NAMESPACE.apiVersion, kind: NAMESPACE.kind, metadata: { name: namespace, labels: keep } }, ORPHANED_FIELD_MANAGER);
       await applyNamespaceLabels(deps.client, namespace, { labels: {}, annotations: {} });
+      deps.wrote?.('released Pod Security labels', { baseline: baseline.name });
       released.add(baseline.name);
     }
   }

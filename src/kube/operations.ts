@@ -1,8 +1,7 @@
-import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../api/names.js';
 import type { KubeClient } from './client.js';
 import { isNotFound } from './errors.js';
-import { collectionPath, objectPath, resourceTypeOf, type ResourceType } from './resources.js';
+import { objectPath, resourceTypeOf, type ResourceType } from './resources.js';
 
 /** A typed object with the metadata every write needs. */
 export interface NamedObject {
@@ -60,20 +59,6 @@ export async function remove(client: KubeClient, type: ResourceType, name: strin
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
-}
-
-export async function list<T extends KubernetesObject>(
-  client: KubeClient,
-  type: ResourceType,
-  labelSelector?: string,
-): Promise<KubernetesListObject<T>> {
-  return client.request<KubernetesListObject<T>>({
-    verb: 'list',
-    resource: type.plural,
-    method: 'GET',
-    path: collectionPath(type),
-    query: labelSelector === undefined ? {} : { labelSelector },
-  });
 }
 
 /** A JSON merge patch of the status subresource: only status changes, and spec edits never conflict with it. */

@@ -1,56 +1,79 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { KubeClient } from '../kube/client.js';
-import { AUDITED_TYPES, MANAGED_TYPES, NAMESPACE, SECURITY_BASELINE, type ResourceType } from '../kube/resources.js';
-import { compact } from '../kube/transform.js';
-import type { Metrics } from '../observability/metrics.js';
-import type { CacheView, CachedObject } from '../controller/auditinput.js';
+import type { ResourceType } from '../kube/resources.js';
 import type { Clock } from './clock.js';
-import { Informer, type InformerEvent } from './informer.js';
+import { Informer } from './informer.js';
 import { OutageLog } from './outage.js';
+import type { Handler, Source } from './source.js';
 
-export type CacheHandler = (type: ResourceType, event: InformerEvent, object: CachedObject) => void;
+/** A cached object: the API's shape, after the cache's projection. */
+export type CachedObject = Record<string, unknown> & {
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { apiVersion?: string; kind?: string; name?: string; uid: string; controller?: boolean }[];
+    managedFields?: { manager?: string; operation?: string; time?: string }[];
+  };
+};
+
+/** Read access to the informer caches, by resource plural; cluster-scoped kinds ignore the namespace. */
+export interface CacheView {
+  list(plural: string, namespace?: string): readonly CachedObject[];
+  get(plural: string, name: string, namespace?: string): CachedObject | undefined;
+}
+
+export interface CachesDeps {
+  kubeConfig: KubeConfig;
+  client: KubeClient;
+  log: Logger;
+  clock: Clock;
+  /** Each watch request as it ends, with its status code, for the request metric. */
+  onWatchEnd?: (plural: string, code: string) => void;
+}
 
 /**
- * Every informer the operator runs, one per resource type, each keeping the compact form of its
- * objects. The managed kinds are watched whole (not only our objects), because the audit reads the
- * namespace's other NetworkPolicies, quotas and roles too.
+ * The shared informer caches, one per resource type, each keeping its objects as its projection
+ * makes them. Every controller reads from and watches through these; none runs an informer of its own.
  */
 export class Caches implements CacheView {
   private readonly informers = new Map<string, Informer<KubernetesObject & CachedObject>>();
-  private readonly handlers: CacheHandler[] = [];
+  private readonly handlers = new Map<string, Handler<CachedObject>[]>();
   /** One for all informers: an API server outage breaks every watch at once, and is logged once. */
   private readonly outage: OutageLog;
 
-  constructor(
-    private readonly deps: { kubeConfig: KubeConfig; client: KubeClient; log: Logger; metrics: Metrics; clock: Clock },
-    types: readonly ResourceType[] = [SECURITY_BASELINE, NAMESPACE, ...MANAGED_TYPES, ...AUDITED_TYPES],
-  ) {
+  constructor(private readonly deps: CachesDeps) {
     this.outage = new OutageLog(deps.log, deps.clock);
-    for (const type of types) this.add(type);
   }
 
-  /** Adds an informer for a type found later (the PolicyReport CRD); start it with start(type). */
-  add(type: ResourceType): void {
+  /** Adds an informer for a type; project, when given, is what the cache keeps of each object. */
+  add(type: ResourceType, project?: (object: unknown) => unknown): void {
     if (this.informers.has(type.plural)) return;
-    const { kubeConfig, client, log, metrics, clock } = this.deps;
+    const { kubeConfig, client, log, clock, onWatchEnd } = this.deps;
     const informer = new Informer<KubernetesObject & CachedObject>(type, kubeConfig, client, log, {
       clock,
       outage: this.outage,
-      transform: type === SECURITY_BASELINE ? undefined : (o) => compact(type.plural, o),
-      onWatchEnd: (code) => {
-        metrics.kubeRequests.inc({ verb: 'watch', resource: type.plural, code });
-      },
+      transform: project,
+      onWatchEnd: (code) => onWatchEnd?.(type.plural, code),
     });
     informer.on((event, object) => {
-      for (const handler of this.handlers) handler(type, event, object);
+      for (const handler of this.handlers.get(type.plural) ?? []) handler(event, object);
     });
     this.informers.set(type.plural, informer);
   }
 
-  /** Every event of every informer, including informers added later. */
-  on(handler: CacheHandler): void {
-    this.handlers.push(handler);
+  /** The events and objects of one type, whether its informer is added before or after. */
+  source(plural: string): Source<CachedObject> {
+    return {
+      on: (handler) => {
+        const list = this.handlers.get(plural) ?? [];
+        list.push(handler);
+        this.handlers.set(plural, list);
+      },
+      list: () => this.list(plural),
+    };
   }
 
   async start(): Promise<void> {
@@ -59,10 +82,6 @@ export class Caches implements CacheView {
 
   async stop(): Promise<void> {
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
-  }
-
-  has(plural: string): boolean {
-    return this.informers.has(plural);
   }
 
   list(plural: string, namespace?: string): readonly CachedObject[] {

@@ -1,14 +1,11 @@
-import { ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { KubeClient } from '../kube/client.js';
 import { errorMessage } from '../kube/errors.js';
-import { list } from '../kube/operations.js';
 import { collectionPath, type ResourceType } from '../kube/resources.js';
 import { systemClock, type Clock } from './clock.js';
 import { OutageLog } from './outage.js';
-
-export type InformerEvent = 'add' | 'update' | 'delete';
-export type InformerHandler<T> = (event: InformerEvent, object: T) => void;
+import type { Handler } from './source.js';
 
 const RESTART_BASE_MS = 500;
 const RESTART_MAX_MS = 30_000;
@@ -22,7 +19,6 @@ const RESTART_MAX_MS = 30_000;
 export class Informer<T extends KubernetesObject> {
   private readonly listWatch: ListWatch<T>;
   private readonly clock: Clock;
-  private synced = false;
   private markSynced: () => void = () => undefined;
   private readonly firstList: Promise<void>;
   private stopped = false;
@@ -53,11 +49,16 @@ export class Informer<T extends KubernetesObject> {
     const watch = new CountingWatch(kubeConfig, options.onWatchEnd ?? ((): void => undefined), transform, () => {
       this.recovered();
     });
-    const listFn = async (): ReturnType<typeof list<T>> => {
-      const result = await list<T>(client, type, options.labelSelector);
+    const listFn = async (): Promise<KubernetesListObject<T>> => {
+      const result = await client.request<KubernetesListObject<T>>({
+        verb: 'list',
+        resource: type.plural,
+        method: 'GET',
+        path: collectionPath(type),
+        query: options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector },
+      });
       result.items = result.items.map((item) => transform(item) as T);
       this.recovered();
-      this.synced = true;
       // ListWatch fills its cache right after this returns; resolve after that.
       queueMicrotask(() => {
         this.markSynced();
@@ -72,7 +73,7 @@ export class Informer<T extends KubernetesObject> {
     });
   }
 
-  on(handler: InformerHandler<T>): void {
+  on(handler: Handler<T>): void {
     this.listWatch.on('add', (o) => {
       handler('add', o);
     });
@@ -88,10 +89,6 @@ export class Informer<T extends KubernetesObject> {
   async start(): Promise<void> {
     await this.listWatch.start();
     await this.firstList;
-  }
-
-  get hasSynced(): boolean {
-    return this.synced;
   }
 
   /** The resourceVersion of the last list or watch event this cache has taken in ('' before the first list). */

@@ -1,31 +1,30 @@
 import type { Logger } from 'winston';
-import type { SecurityBaselineStatus } from '../api/status.js';
 import { errorMessage, isNotFound } from '../kube/errors.js';
 import { deepEqual } from './equality.js';
 import type { Clock } from './clock.js';
 import { OutageLog } from './outage.js';
 
-export interface StatusWriterDeps {
+export interface StatusWriterDeps<S extends object> {
   clock: Clock;
   log: Logger;
-  /** Computes the status now; undefined when the baseline no longer exists. */
-  compute: (baseline: string) => { status: SecurityBaselineStatus; current: SecurityBaselineStatus | undefined } | undefined;
-  write: (baseline: string, patch: Record<string, unknown>) => Promise<void>;
-  onWritten?: (baseline: string, status: SecurityBaselineStatus) => void;
-  /** Minimum time between two writes of one baseline's status. */
+  /** Computes the status now; undefined when the object no longer exists. */
+  compute: (key: string) => { status: S; current: S | undefined } | undefined;
+  write: (key: string, patch: Record<string, unknown>) => Promise<void>;
+  onWritten?: (key: string, status: S) => void;
+  /** Minimum time between two writes of one object's status. */
   intervalMs?: number;
-  /** Status writes in flight at once, across all baselines. */
+  /** Status writes in flight at once, across all keys. */
   maxInFlight?: number;
 }
 
 /**
- * Coalesces status updates: however many namespaces change, a baseline's status is written at most
- * once per interval, and not at all when nothing changed. One baseline never has two writes in
+ * Coalesces status updates: however many namespaces change, an object's status is written at most
+ * once per interval, and not at all when nothing changed. One object never has two writes in
  * flight (two merge patches racing could land in the wrong order and leave the older status), and
- * only a few writes are in flight at once, so a thousand baselines changing together queue here,
+ * only a few writes are in flight at once, so a thousand objects changing together queue here,
  * each computed when its turn comes, instead of piling up as requests.
  */
-export class StatusWriter {
+export class StatusWriter<S extends object = object> {
   private readonly intervalMs: number;
   private readonly maxInFlight: number;
   private readonly lastWrite = new Map<string, number>();
@@ -40,26 +39,26 @@ export class StatusWriter {
   /** Retried every interval while the API server is away: logged as one outage, not once a second. */
   private readonly failures: OutageLog;
 
-  constructor(private readonly deps: StatusWriterDeps) {
+  constructor(private readonly deps: StatusWriterDeps<S>) {
     this.intervalMs = deps.intervalMs ?? 1000;
     this.maxInFlight = deps.maxInFlight ?? 8;
     this.failures = new OutageLog(deps.log, deps.clock, 'status write');
   }
 
-  schedule(baseline: string): void {
+  schedule(key: string): void {
     if (this.stopped) return;
-    if (this.writing.has(baseline)) {
-      this.again.add(baseline);
+    if (this.writing.has(key)) {
+      this.again.add(key);
       return;
     }
-    if (this.timers.has(baseline) || this.due.has(baseline)) return;
-    const since = this.deps.clock.now() - (this.lastWrite.get(baseline) ?? -Infinity);
+    if (this.timers.has(key) || this.due.has(key)) return;
+    const since = this.deps.clock.now() - (this.lastWrite.get(key) ?? -Infinity);
     const delay = Math.max(0, this.intervalMs - since);
     this.timers.set(
-      baseline,
+      key,
       this.deps.clock.setTimeout(() => {
-        this.timers.delete(baseline);
-        this.due.add(baseline);
+        this.timers.delete(key);
+        this.due.add(key);
         this.pump();
       }, delay),
     );
@@ -81,42 +80,42 @@ export class StatusWriter {
   }
 
   private pump(): void {
-    for (const baseline of this.due) {
+    for (const key of this.due) {
       if (this.stopped || this.writing.size >= this.maxInFlight) return;
-      this.due.delete(baseline);
-      const p = this.flush(baseline).finally(() => {
-        this.writing.delete(baseline);
-        if (this.again.delete(baseline)) this.schedule(baseline);
+      this.due.delete(key);
+      const p = this.flush(key).finally(() => {
+        this.writing.delete(key);
+        if (this.again.delete(key)) this.schedule(key);
         this.pump();
       });
-      this.writing.set(baseline, p);
+      this.writing.set(key, p);
     }
   }
 
-  private async flush(baseline: string): Promise<void> {
-    const computed = this.deps.compute(baseline);
+  private async flush(key: string): Promise<void> {
+    const computed = this.deps.compute(key);
     if (computed === undefined) return;
     const { status, current } = computed;
     if (current !== undefined && deepEqual(stripUndefined(status), stripUndefined(current))) return;
-    this.lastWrite.set(baseline, this.deps.clock.now());
+    this.lastWrite.set(key, this.deps.clock.now());
     try {
-      await this.deps.write(baseline, mergePatchFor(status, current));
-      this.failures.recovered(baseline);
-      this.deps.onWritten?.(baseline, status);
+      await this.deps.write(key, mergePatchFor(status, current));
+      this.failures.recovered(key);
+      this.deps.onWritten?.(key, status);
     } catch (err) {
       if (isNotFound(err)) {
-        this.failures.recovered(baseline);
+        this.failures.recovered(key);
         return;
       }
-      this.failures.failed(baseline, errorMessage(err), this.intervalMs);
-      this.again.add(baseline);
+      this.failures.failed(key, errorMessage(err), this.intervalMs);
+      this.again.add(key);
     }
   }
 }
 
 /** A JSON merge patch that also removes top-level status keys the new status no longer has. */
-export function mergePatchFor(next: SecurityBaselineStatus, current: SecurityBaselineStatus | undefined): Record<string, unknown> {
-  const patch: Record<string, unknown> = { ...stripUndefined(next) };
+export function mergePatchFor<S extends object>(next: S, current: S | undefined): Record<string, unknown> {
+  const patch: Record<string, unknown> = { ...(stripUndefined(next) as Record<string, unknown>) };
   for (const key of Object.keys(current ?? {})) {
     if (!(key in patch)) patch[key] = null;
   }

@@ -1,10 +1,13 @@
 import { systemClock, type Clock } from './clock.js';
+import { ExponentialRateLimiter, type RateLimiter } from './ratelimiter.js';
 
 export interface WorkQueueOptions {
   clock?: Clock;
-  /** First retry delay; doubles on each consecutive failure of the same key. */
+  /** First retry delay; doubles on each consecutive failure of the same key. Ignored with rateLimiter. */
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** How long a failed key waits; by default per-key exponential backoff from baseDelayMs to maxDelayMs. */
+  rateLimiter?: RateLimiter;
   /** Called with the time a key waited between add and get, for the latency metric. */
   onDequeue?: (waitedMs: number) => void;
 }
@@ -15,14 +18,12 @@ export interface WorkQueueOptions {
  */
 export class WorkQueue {
   private readonly clock: Clock;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
+  private readonly rateLimiter: RateLimiter;
   private readonly onDequeue: (waitedMs: number) => void;
   private readonly queue = new Fifo();
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly addedAt = new Map<string, number>();
-  private readonly failures = new Map<string, number>();
   private readonly delayed = new Map<string, { at: number; handle: unknown }>();
   private waiters: ((key: string | undefined) => void)[] = [];
   private idleWaiters: (() => void)[] = [];
@@ -30,8 +31,7 @@ export class WorkQueue {
 
   constructor(options: WorkQueueOptions = {}) {
     this.clock = options.clock ?? systemClock;
-    this.baseDelayMs = options.baseDelayMs ?? 5;
-    this.maxDelayMs = options.maxDelayMs ?? 60_000;
+    this.rateLimiter = options.rateLimiter ?? new ExponentialRateLimiter(options.baseDelayMs ?? 5, options.maxDelayMs ?? 60_000);
     this.onDequeue = options.onDequeue ?? ((): void => undefined);
   }
 
@@ -63,22 +63,16 @@ export class WorkQueue {
     this.delayed.set(key, { at, handle });
   }
 
-  /** Re-adds a key that failed, after base * 2^failures, capped. Returns the delay used. */
+  /** Re-adds a key that failed, after the delay its rate limiter gives. Returns the delay used. */
   addRateLimited(key: string): number {
-    const failures = this.failures.get(key) ?? 0;
-    this.failures.set(key, failures + 1);
-    const delay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** failures);
+    const delay = this.rateLimiter.when(key);
     this.addAfter(key, delay);
     return delay;
   }
 
   /** Clears the failure history of a key after it succeeded. */
   forget(key: string): void {
-    this.failures.delete(key);
-  }
-
-  failureCount(key: string): number {
-    return this.failures.get(key) ?? 0;
+    this.rateLimiter.forget(key);
   }
 
   /** Resolves with the next key, or undefined once the queue shuts down. */

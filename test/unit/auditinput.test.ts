@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { auditConfig, gatherAuditInput, type CacheView, type CachedObject } from '../../src/controller/auditinput.js';
+import { auditConfig, gatherAuditInput } from '../../src/controller/auditinput.js';
+import type { CacheView, CachedObject } from '../../src/runtime/caches.js';
 import { auditSpecSchema } from '../../src/api/audit.js';
 
 function view(objects: Record<string, CachedObject[]>): CacheView {

@@ -4,7 +4,8 @@ import { parseAllDocuments } from 'yaml';
 import { auditSpecSchema } from '../../src/api/audit.js';
 import { evaluateNamespace } from '../../src/audit/evaluate.js';
 import { annotationIndex, applyExemptions } from '../../src/audit/exemptions.js';
-import { auditConfig, gatherAuditInput, type CacheView, type CachedObject } from '../../src/controller/auditinput.js';
+import { auditConfig, gatherAuditInput } from '../../src/controller/auditinput.js';
+import type { CacheView, CachedObject } from '../../src/runtime/caches.js';
 
 const PLURALS: Record<string, string> = {
   Namespace: 'namespaces',

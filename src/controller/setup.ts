@@ -1,0 +1,122 @@
+import type { Logger } from 'winston';
+import { evaluateCluster } from '../audit/evaluate.js';
+import type { Finding, ServerVersion } from '../audit/types.js';
+import type { KubeClient } from '../kube/client.js';
+import { isNotFound } from '../kube/errors.js';
+import type { EventRecorder } from '../kube/events.js';
+import { AUDITED_TYPES, MANAGED_TYPES, NAMESPACE, POLICY_REPORT, SECURITY_BASELINE } from '../kube/resources.js';
+import { compact } from '../kube/transform.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Manager } from '../runtime/manager.js';
+import { Emitter } from '../runtime/source.js';
+import { auditController } from './audit.js';
+import { AuditStore } from './auditstore.js';
+import { BaselineRegistry, trackBaselines } from './baselines.js';
+import { BaselineStatusController } from './baselinestatus.js';
+import { DriftLogs, recordDrift } from './drift.js';
+import { enforcementController } from './enforcement.js';
+import { finalizerController } from './finalizer.js';
+import { ResultStore } from './results.js';
+
+export interface OperatorDeps {
+  client: KubeClient;
+  log: Logger;
+  metrics: Metrics;
+  events: EventRecorder;
+  concurrency: number;
+  operatorNamespace: string | undefined;
+}
+
+/**
+ * The operator's controllers on one manager: the caches they share, the state they hand each other
+ * (baselines, per-namespace results and audits, drift), and who hears whom.
+ */
+export function addControllers(manager: Manager, deps: OperatorDeps): void {
+  const { client, log, metrics, events } = deps;
+  const { caches, clock } = manager;
+  for (const type of [SECURITY_BASELINE, NAMESPACE, ...MANAGED_TYPES, ...AUDITED_TYPES]) {
+    // The managed kinds are watched whole (not only ours): the audit reads the namespace's others too.
+    caches.add(type, type === SECURITY_BASELINE ? undefined : (o) => compact(type.plural, o));
+  }
+  const baselines = new BaselineRegistry();
+  const baselineChanges = trackBaselines(baselines, caches.source(SECURITY_BASELINE.plural));
+  const changed = new Emitter<string>();
+  const statusDue = (baseline: string): void => {
+    changed.emit('update', baseline);
+  };
+  const results = new ResultStore(statusDue);
+  const audits = new AuditStore(statusDue);
+  const drift = new DriftLogs();
+  let reportsEnabled = false;
+  let clusterFindings: Finding[] = [];
+
+  manager.beforeStart(async () => {
+    reportsEnabled = await servesPolicyReports(client);
+    if (reportsEnabled) caches.add(POLICY_REPORT, (o) => compact(POLICY_REPORT.plural, o));
+    else log.info('the PolicyReport CRD (wgpolicyk8s.io/v1alpha2) is not installed: no PolicyReports are written; restart after installing it');
+  });
+  manager.onSynced(async () => {
+    const version = await client.request<ServerVersion>({ verb: 'get', resource: 'version', method: 'GET', path: '/version' });
+    clusterFindings = evaluateCluster({ version, now: new Date(clock.now()) });
+    log.info('kubernetes', { version: version.gitVersion });
+  });
+
+  const enforcement = enforcementController({
+    client,
+    caches,
+    baselines,
+    baselineChanges,
+    results,
+    operatorNamespace: deps.operatorNamespace,
+    clock,
+    concurrency: deps.concurrency,
+    onDrift: (baseline, record, repaired) => {
+      recordDrift({ logs: drift, log, metrics, events, caches, baselines, changed: statusDue }, baseline, record, repaired);
+    },
+  });
+  // Status first: it counts the first pass from the moment the others start.
+  manager.addRunnable(
+    new BaselineStatusController({
+      client,
+      log,
+      metrics,
+      clock,
+      caches,
+      baselines,
+      baselineChanges,
+      results,
+      audits,
+      drift,
+      changed,
+      enforced: enforcement.reconciled,
+      clusterFindings: () => clusterFindings,
+    }),
+  );
+  manager.add(finalizerController({ client, caches, baselines, baselineChanges, released: enforcement.released }));
+  manager.add(enforcement.spec);
+  manager.add(
+    auditController({
+      client,
+      log,
+      caches,
+      baselines,
+      results,
+      audits,
+      events,
+      now: () => new Date(clock.now()),
+      reportsEnabled: () => reportsEnabled,
+      concurrency: deps.concurrency,
+      enforced: enforcement.reconciled,
+    }),
+  );
+}
+
+async function servesPolicyReports(client: KubeClient): Promise<boolean> {
+  try {
+    const list = await client.request<{ resources?: { name?: string }[] }>({ verb: 'get', resource: 'discovery', method: 'GET', path: `/apis/${POLICY_REPORT.apiVersion}` });
+    return (list.resources ?? []).some((r) => r.name === POLICY_REPORT.plural);
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
