@@ -34,7 +34,7 @@ interface Container {
   image: string;
   command?: string[];
   args?: string[];
-  env?: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
+  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
   ports?: { name: string; containerPort: number; protocol?: string }[];
   livenessProbe?: Probe;
   readinessProbe?: Probe;
@@ -217,8 +217,8 @@ describe('kustomize install (config/default)', () => {
     };
     assert.deepEqual(container().command, [...exec('ENTRYPOINT'), ...exec('CMD')]);
     assert.deepEqual(container().args, ['--leader-elect', '--metrics-bind-address=:8080', '--health-probe-bind-address=:8081']);
-    const env = Object.fromEntries((container().env ?? []).map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
-    assert.deepEqual(env, { POD_NAMESPACE: 'metadata.namespace', POD_NAME: 'metadata.name' });
+    const env = Object.fromEntries((container().env ?? []).map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath ?? e.value]));
+    assert.deepEqual(env, { POD_NAMESPACE: 'metadata.namespace', POD_NAME: 'metadata.name', NODE_OPTIONS: '--max-old-space-size=160 --max-semi-space-size=8' });
   });
 
   it('binds the ClusterRole to that ServiceAccount in posture-system', () => {

@@ -197,6 +197,8 @@ export interface BaselineObject {
     conditions?: Condition[];
     namespaces?: { selected?: number; enforced?: number; conflicted?: number };
     drift?: { detected?: number; repaired?: number; recent?: { kind: string; namespace: string; name: string; change: string; by: string }[] };
+    summary?: { pass: number; fail: number; warn: number; error: number; skip: number; annotationSkips?: number };
+    findings?: { check: string; severity: string; namespaces: number; examples: string[] }[];
   };
 }
 
@@ -388,18 +390,7 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** The memory limit of the operator's container (config/manager/deployment.yaml). */
-export const MEMORY_LIMIT_MIB = 256;
-
-/**
- * V8 sizes its heap from the machine's memory (24 GiB here: a 4 GiB heap, collected lazily), or in a
- * container from the cgroup limit, where it still allows about as much heap as the whole limit
- * (nodejs/node#64646). The memory tests size the heap for the 256 MiB container instead, as the
- * Deployment should: 160 MiB old space and 8 MiB semi-spaces, a 184 MiB heap limit, leaving the rest
- * for code, buffers and sockets. RSS then follows what is live, not a burst's garbage, and a heap
- * that does not fit crashes the process, which the tests would see.
- */
-export const CONTAINER_NODE_OPTIONS = '--max-old-space-size=160 --max-semi-space-size=8';
+export { CONTAINER_NODE_OPTIONS, MEMORY_LIMIT_MIB } from './container.js';
 
 /** Operators started by this suite: killed when the test process exits, whatever state a failed test left. */
 const started = new Set<RunningOperator>();
