@@ -29,8 +29,8 @@ Audits Kubernetes manifests with the operator's own check catalog (docs/checks.m
 Checks that read what only a cluster knows (a namespace's labels, NetworkPolicies, quotas,
 LimitRanges, the default ServiceAccount) are skip, with the reason, unless the input holds them.
 
-Exit codes: 0 no failing result at or above --fail-on (or no --fail-on), 1 there is one,
-2 bad input (unknown flag, unreadable file, invalid YAML, invalid baseline).
+Exit codes: 0 no failing result at or above --fail-on (or no --fail-on), 1 there is one, 2 bad input
+(unknown flag, unreadable file, invalid YAML, invalid baseline).
 `;
 
 const FORMATS = ['table', 'json', 'sarif', 'junit', 'policyreport'] as const;

@@ -62,7 +62,13 @@ function isKubeObject(value: unknown): value is KubeObject {
 
 /** Kubernetes Lists (kubectl get -o yaml) hold their objects in items; each item keeps its own line. */
 function fromDocument(doc: Document, lines: LineCounter, file: string, out: ReadResult): void {
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // An alias bomb (a few lines that expand to gigabytes) is refused, not expanded.
+    throw new UsageError(`${file}:${lines.linePos(doc.range?.[0] ?? 0).line}: ${err instanceof Error ? err.message : String(err)}`);
+  }
   if (value === null || value === undefined) return;
   const contents = doc.contents;
   const lineOf = (offset: number | undefined): number => lines.linePos(offset ?? 0).line;
