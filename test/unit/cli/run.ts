@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Io } from '../../../src/cli/io.js';
@@ -25,9 +25,17 @@ export async function posture(args: readonly string[], options: { cwd?: string; 
   return { code, stdout, stderr };
 }
 
+const created: string[] = [];
+
+// A root-level hook (this module loads while mocha loads the test files): no temp dir outlives the run.
+after(async () => {
+  await Promise.all(created.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
 /** A temporary directory holding the given files (relative path -> content). */
 export async function files(contents: Readonly<Record<string, string>>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'posture-cli-'));
+  created.push(dir);
   for (const [path, text] of Object.entries(contents)) {
     await mkdir(dirname(join(dir, path)), { recursive: true });
     await writeFile(join(dir, path), text);
