@@ -25,9 +25,13 @@ Audits Kubernetes manifests with the operator's own check catalog (docs/checks.m
   --fail-on SEVERITY    exit 1 when a result fails at this severity or above:
                         critical, high, medium or low
   --show-passed         table: list passing results too
+  --complete            the input is everything its namespaces hold, read from a cluster
+                        (kubectl get ... -o yaml): what is absent is absent, and pods are live
+                        pods, so no check is skipped for want of cluster state
 
 Checks that read what only a cluster knows (a namespace's labels, NetworkPolicies, quotas,
-LimitRanges, the default ServiceAccount) are skip, with the reason, unless the input holds them.
+LimitRanges, the default ServiceAccount) are skip, with the reason, unless the input holds them
+or --complete is given.
 
 Exit codes: 0 no failing result at or above --fail-on (or no --fail-on), 1 there is one, 2 bad input
 (unknown flag, unreadable file, invalid YAML, invalid baseline).
@@ -44,6 +48,7 @@ export async function audit(args: readonly string[], io: Io, now: () => Date): P
     output: { type: 'string', short: 'o' },
     'fail-on': { type: 'string' },
     'show-passed': { type: 'boolean' },
+    complete: { type: 'boolean' },
   }, 'audit');
   if (flag(p, 'help')) {
     io.stdout(AUDIT_HELP);
@@ -58,7 +63,7 @@ export async function audit(args: readonly string[], io: Io, now: () => Date): P
   const { manifests, skipped } = await readManifests(paths, io);
   for (const s of skipped) io.stderr(`posture audit: skipped ${s}\n`);
   const at = now();
-  const run = auditManifests(manifests, { namespace: stringValue(p, 'namespace') ?? 'default', ...(baseline === undefined ? {} : { baseline }), now: at });
+  const run = auditManifests(manifests, { namespace: stringValue(p, 'namespace') ?? 'default', complete: flag(p, 'complete'), ...(baseline === undefined ? {} : { baseline }), now: at });
   const report = buildReport(run.findings, (f) => run.locate(f.resource), at);
   switch (format) {
     case 'table':

@@ -79,6 +79,11 @@ function unknownOffline(findings: readonly Finding[], cache: CacheView, namespac
 export interface AuditOptions {
   /** Where objects without a namespace are audited. */
   namespace: string;
+  /**
+   * The input is everything its namespaces hold, as read from a cluster (kubectl get -o yaml): what
+   * is absent is absent, and pods are live pods. Otherwise the input is source manifests.
+   */
+  complete?: boolean;
   baseline?: ValidBaseline;
   now: Date;
 }
@@ -111,8 +116,12 @@ export function auditManifests(manifests: readonly Manifest[], options: AuditOpt
   const config = auditConfig(spec?.audit ?? auditSpecSchema.parse({}), spec?.podSecurity?.enforce);
   const sorted = [...namespaces].sort();
   const findings = sorted.flatMap((namespace) => {
-    const input = gatherAuditInput(cache, namespace, config);
-    return applyExemptions(unknownOffline(evaluateNamespace(input), cache, namespace), {
+    const gathered = gatherAuditInput(cache, namespace, config);
+    // A Pod in source manifests has not been admitted: LimitRange defaults are not in it yet, so
+    // WL-013 reads it as a template (with the LimitRanges' defaults), as it reads a Deployment.
+    const input = options.complete === true ? gathered : { ...gathered, pods: [] };
+    const findings = evaluateNamespace(input);
+    return applyExemptions(options.complete === true ? findings : unknownOffline(findings, cache, namespace), {
       specExemptions: spec?.audit.exemptions ?? [],
       now: options.now,
       workloadAnnotations: annotationIndex(input),

@@ -55,6 +55,20 @@ describe('posture audit', () => {
     assert.equal(result(covered, 'WL-015', 'web')?.result, 'pass');
   });
 
+  it('--complete: the input is all the cluster holds, so what is absent is absent and pods are live', async () => {
+    const { out } = await json(['-f', 'app.yaml', '--complete'], dir);
+    assert.equal(result(out, 'NS-002', 'team-a')?.result, 'fail');
+    assert.equal(result(out, 'NS-003', 'team-a')?.result, 'fail');
+    assert.ok(!out.results.some((r) => r.message.startsWith('not evaluated offline')));
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: team-a}\nspec: {containers: [{name: c, image: registry.example.com/p:1}]}\n';
+    const limits = 'apiVersion: v1\nkind: LimitRange\nmetadata: {name: l, namespace: team-a}\nspec: {limits: [{type: Container, default: {memory: 1Gi}, defaultRequest: {cpu: 10m, memory: 1Gi}}]}\n';
+    const withDefaults = await files({ 'p.yaml': docs(pod, limits) });
+    const { out: source } = await json(['-f', 'p.yaml'], withDefaults);
+    assert.equal(result(source, 'WL-013', 'p')?.result, 'pass', 'a source Pod gets the LimitRange defaults at admission');
+    const { out: live } = await json(['-f', 'p.yaml', '--complete'], withDefaults);
+    assert.equal(result(live, 'WL-013', 'p')?.result, 'fail', 'a live pod without resources was admitted before the LimitRange');
+  });
+
   it('audits objects without a namespace in --namespace (default: default)', async () => {
     const bare = await files({ 'd.yaml': PRIVILEGED.replace('  namespace: team-a\n', '') });
     const { out } = await json(['-f', 'd.yaml'], bare);
