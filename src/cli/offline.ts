@@ -6,6 +6,7 @@ import { evaluateNamespace } from '../audit/evaluate.js';
 import { annotationIndex, applyExemptions, resourceKey } from '../audit/exemptions.js';
 import type { Finding, ResourceRef } from '../audit/types.js';
 import type { ValidBaseline } from '../render/selection.js';
+import { withApiDefaults } from './defaults.js';
 import type { Manifest } from './inputs.js';
 
 /** Where an audited object came from. */
@@ -103,7 +104,7 @@ export function auditManifests(manifests: readonly Manifest[], options: AuditOpt
     if (type === undefined) continue;
     const given = m.object.metadata?.namespace;
     const namespace = type.namespaced ? (typeof given === 'string' && given !== '' ? given : options.namespace) : '';
-    const name = cache.add(type, namespace, m.object);
+    const name = cache.add(type, namespace, options.complete === true ? m.object : withApiDefaults(type.kind, m.object));
     const location = { file: m.file, line: m.line };
     where.set(resourceKey({ kind: type.kind, namespace, name }), location);
     if (type.kind === 'Namespace') namespaces.add(name);

@@ -1,6 +1,7 @@
 import { ALWAYS_EXCLUDED_NAMESPACES } from '../api/names.js';
 import { matchesLabelSelector } from '../render/labelselector.js';
-import { globMatches, isAlwaysExcluded, selectBaseline, type NamespaceFacts, type ValidBaseline } from '../render/selection.js';
+import { globMatch } from '../audit/glob.js';
+import { isAlwaysExcluded, selectBaseline, type NamespaceFacts, type ValidBaseline } from '../render/selection.js';
 
 /** What happens to one baseline in one namespace, with a one-line reason when it writes nothing there. */
 export type Why = 'always-excluded' | 'excluded' | 'not-selected' | 'lost';
@@ -22,7 +23,7 @@ export function explainSelection(baselines: readonly ValidBaseline[], ns: Namesp
       const which = ALWAYS_EXCLUDED_NAMESPACES.includes(ns.name) ? `${ALWAYS_EXCLUDED_NAMESPACES.join(', ')} are` : "the operator's own namespace is";
       return { baseline: b, wins: false, why: 'always-excluded', reason: `namespace ${ns.name} is always excluded (${which} never selected): baseline ${b.name} writes nothing there` };
     }
-    const pattern = b.spec.excludeNamespaces.find((p) => globMatches(p, ns.name));
+    const pattern = b.spec.excludeNamespaces.find((p) => globMatch(p, ns.name));
     if (pattern !== undefined) return { baseline: b, wins: false, why: 'excluded', reason: `baseline ${b.name} excludes namespace ${ns.name} (excludeNamespaces: ${pattern})` };
     if (!matchesLabelSelector(b.spec.namespaceSelector, ns.labels)) {
       return { baseline: b, wins: false, why: 'not-selected', reason: `baseline ${b.name} does not select namespace ${ns.name}: namespaceSelector ${selectorText(b)} does not match its labels ${JSON.stringify(ns.labels)}` };

@@ -69,6 +69,15 @@ describe('posture audit', () => {
     assert.equal(result(live, 'WL-013', 'p')?.result, 'fail', 'a live pod without resources was admitted before the LimitRange');
   });
 
+  it('applies the API server\'s hostPort defaulting under hostNetwork to source manifests, as admission will', async () => {
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: h, namespace: x}\nspec: {hostNetwork: true, containers: [{name: c, image: r.example.com/c:1, ports: [{containerPort: 8080}]}]}\n';
+    const dir2 = await files({ 'h.yaml': pod });
+    const { out } = await json(['-f', 'h.yaml'], dir2);
+    assert.equal(result(out, 'WL-006', 'h')?.message, 'container c: remove hostPort 8080 (expose it through a Service)');
+    const { out: live } = await json(['-f', 'h.yaml', '--complete'], dir2);
+    assert.equal(result(live, 'WL-006', 'h')?.result, 'pass', 'a live object already holds its defaults: none is added');
+  });
+
   it('audits objects without a namespace in --namespace (default: default)', async () => {
     const bare = await files({ 'd.yaml': PRIVILEGED.replace('  namespace: team-a\n', '') });
     const { out } = await json(['-f', 'd.yaml'], bare);
@@ -127,15 +136,17 @@ describe('posture audit', () => {
     assert.ok(!r.stdout.includes('<b>'));
   });
 
-  it('-o policyreport: one wgpolicyk8s.io PolicyReport per namespace with the same results', async () => {
-    const r = await posture(['audit', '-f', 'app.yaml', '-o', 'policyreport'], { cwd: dir });
+  it('-o policyreport: one wgpolicyk8s.io PolicyReport per namespace, as the operator writes it: failures and exemptions listed, all counted', async () => {
+    const r = await posture(['audit', '-f', 'app.yaml', '--baseline', 'baseline.yaml', '-o', 'policyreport'], { cwd: dir });
     const reports = parseAllDocuments(r.stdout).map((d) => d.toJS() as { apiVersion: string; kind: string; metadata: { name: string; namespace: string }; summary: Record<string, number>; results: { policy: string; result: string; resources: { name: string }[] }[] });
     assert.equal(reports.length, 1);
     const [report] = reports;
     assert.deepEqual([report?.apiVersion, report?.kind, report?.metadata], ['wgpolicyk8s.io/v1alpha2', 'PolicyReport', { name: 'posture-audit', namespace: 'team-a' }]);
-    const { out } = await json(['-f', 'app.yaml'], dir);
+    const { out } = await json(['-f', 'app.yaml', '--baseline', 'baseline.yaml'], dir);
     assert.deepEqual(report?.summary, out.summary);
-    assert.deepEqual(report.results.map((x) => `${x.policy}/${x.resources[0]?.name}=${x.result}`).sort(), out.results.map((x) => `${x.check}/${x.resource.name}=${x.result}`).sort());
+    const listed = out.results.filter((x) => x.result === 'fail' || x.result === 'warn' || x.result === 'error' || x.message.startsWith('exempted: '));
+    assert.ok(listed.some((x) => x.result === 'skip'), 'the WL-012 exemption is listed');
+    assert.deepEqual(report.results.map((x) => `${x.policy}/${x.resources[0]?.name}=${x.result}`).sort(), listed.map((x) => `${x.check}/${x.resource.name}=${x.result}`).sort());
   });
 
   it('exits 2 on a baseline that does not parse, naming the field', async () => {
