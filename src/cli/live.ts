@@ -1,9 +1,10 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { BASELINE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_SELECTOR } from '../api/names.js';
+import { MANAGED_SELECTOR } from '../api/names.js';
 import type { SecurityBaselineObject } from '../controller/baselines.js';
+import { isManaged, toExisting } from '../controller/enforcement.js';
 import type { ExistingObject } from '../controller/plan.js';
 import { KubeClient } from '../kube/client.js';
-import { collectionPath, MANAGED_TYPES, NAMESPACE, SECURITY_BASELINE, type ManagedType, type ResourceType } from '../kube/resources.js';
+import { collectionPath, MANAGED_TYPES, NAMESPACE, SECURITY_BASELINE, type ResourceType } from '../kube/resources.js';
 import { UsageError } from './io.js';
 
 /** A Namespace as diff reads it. */
@@ -45,16 +46,6 @@ async function listAll(client: KubeClient, type: ResourceType, labelSelector?: s
   return out;
 }
 
-function toExisting(type: ManagedType, o: Item): ExistingObject {
-  const meta = o.metadata;
-  return {
-    apiVersion: type.apiVersion,
-    kind: type.kind,
-    metadata: { name: meta?.name ?? '', namespace: meta?.namespace ?? '', labels: meta?.labels, ownerReferences: meta?.ownerReferences },
-    content: Object.fromEntries(type.contentKeys.map((k) => [k, o[k]])),
-  };
-}
-
 /** The API client, as the operator builds it, from --kubeconfig or KUBECONFIG or ~/.kube/config. */
 export async function connect(kubeconfig: string | undefined): Promise<KubeClient> {
   const kc = new KubeConfig();
@@ -77,7 +68,8 @@ export async function readCluster(client: KubeClient): Promise<ClusterState> {
   const managed = new Map<string, ExistingObject[]>();
   MANAGED_TYPES.forEach((type, i) => {
     for (const o of managedLists[i] ?? []) {
-      if (o.metadata?.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE || o.metadata.labels[BASELINE_LABEL] === undefined) continue;
+      // The operator's own reading of a managed object, as its enforcement controller reads the cache.
+      if (!isManaged(o)) continue;
       const e = toExisting(type, o);
       managed.set(e.metadata.namespace, [...(managed.get(e.metadata.namespace) ?? []), e]);
     }

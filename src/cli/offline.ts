@@ -1,7 +1,8 @@
 import { auditSpecSchema } from '../api/audit.js';
 import { NAMESPACE, AUDITED_TYPES, MANAGED_TYPES, type ResourceType } from '../kube/resources.js';
 import { compact } from '../kube/transform.js';
-import { auditConfig, gatherAuditInput, type CachedObject, type CacheView } from '../controller/auditinput.js';
+import { auditConfig, gatherAuditInput } from '../controller/auditinput.js';
+import type { CachedObject, CacheView } from '../runtime/caches.js';
 import { evaluateNamespace } from '../audit/evaluate.js';
 import { annotationIndex, applyExemptions, resourceKey } from '../audit/exemptions.js';
 import type { Finding, ResourceRef } from '../audit/types.js';
