@@ -29,7 +29,16 @@ export interface KubeClientOptions {
   maxRetryAfterMs?: number;
   /** Injected in tests. */
   sleep?: (ms: number) => Promise<void>;
+  /** Each request (headers and body) must complete within this. Default REQUEST_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
+
+/**
+ * No request the client sends may hang: undici's defaults wait 300 s for headers and again for the
+ * body, which would hold a worker (and, for a lease renewal, leadership) through an API server
+ * that accepted the connection and stopped answering. Watches do not go through this client.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Without a usable Retry-After, wait this long: what API Priority and Fairness sends. */
 const DEFAULT_RETRY_AFTER_MS = 1000;
@@ -57,6 +66,7 @@ export class KubeClient {
   private readonly maxRetries: number;
   private readonly maxRetryAfterMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly timeoutMs: number;
 
   private constructor(
     private readonly kubeConfig: KubeConfig,
@@ -70,13 +80,17 @@ export class KubeClient {
     this.maxRetries = options.maxRetries ?? 3;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
   }
 
   static async create(kubeConfig: KubeConfig, count: RequestCounter, connections = 32, options: KubeClientOptions = {}): Promise<KubeClient> {
     const tls = await tlsOptions(kubeConfig);
+    const timeout = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
     const agent = new Agent({
       connections,
       keepAliveTimeout: 30_000,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
       connect: { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.rejectUnauthorized ?? true },
     });
     return new KubeClient(kubeConfig, agent, count, options);
@@ -94,15 +108,20 @@ export class KubeClient {
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = { ...(await this.authHeaders()), accept: 'application/json' };
       if (body !== undefined) headers['content-type'] = req.contentType ?? 'application/json';
+      // One deadline for the whole exchange, headers and body: the signal also aborts reading it.
+      const signal = AbortSignal.timeout(this.timeoutMs);
       let response;
+      let text;
       try {
-        response = await fetch(url, { method: req.method, headers, body, dispatcher: this.agent });
+        response = await fetch(url, { method: req.method, headers, body, dispatcher: this.agent, signal });
+        text = await response.text();
       } catch (err) {
-        this.count(req.verb, req.resource, 'error');
+        const timedOut = signal.aborted;
+        this.count(req.verb, req.resource, timedOut ? 'timeout' : response === undefined ? 'error' : String(response.status));
+        if (timedOut) throw new Error(`${req.method} ${req.path}: no complete answer within ${this.timeoutMs} ms`, { cause: err });
         throw err;
       }
       this.count(req.verb, req.resource, String(response.status));
-      const text = await response.text();
       if (response.status === 429 && attempt < this.maxRetries) {
         await this.sleep(retryAfterMs(response.headers.get('retry-after'), this.maxRetryAfterMs));
         continue;

@@ -10,6 +10,9 @@ import type { Handler } from './source.js';
 const RESTART_BASE_MS = 500;
 const RESTART_MAX_MS = 30_000;
 
+/** Objects per list page. */
+export const LIST_PAGE_SIZE = 500;
+
 /**
  * A cache of one resource type kept current by list and watch. client-node's ListWatch relists on
  * 410 Gone but stops for good on any other error; this restarts it with exponential backoff, reset
@@ -50,14 +53,24 @@ export class Informer<T extends KubernetesObject> {
       this.recovered();
     });
     const listFn = async (): Promise<KubernetesListObject<T>> => {
-      const result = await client.request<KubernetesListObject<T>>({
-        verb: 'list',
-        resource: type.plural,
-        method: 'GET',
-        path: collectionPath(type),
-        query: options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector },
-      });
-      result.items = result.items.map((item) => transform(item) as T);
+      // Page by page (limit/continue), each page compacted before the next is asked for: a
+      // namespace full of large objects never sits in memory as one response. An expired continue
+      // token (410) fails the list, and ListWatch starts it again from the first page.
+      const items: T[] = [];
+      let page: KubernetesListObject<T> | undefined;
+      let next: string | undefined;
+      do {
+        const query: Record<string, string> = { limit: String(LIST_PAGE_SIZE) };
+        if (options.labelSelector !== undefined) query.labelSelector = options.labelSelector;
+        if (next !== undefined) query.continue = next;
+        page = await client.request<KubernetesListObject<T>>({ verb: 'list', resource: type.plural, method: 'GET', path: collectionPath(type), query });
+        for (const item of page.items) items.push(transform(item) as T);
+        page.items = [];
+        // The raw JSON's field, which client-node's type calls _continue.
+        const token = (page.metadata as { continue?: string } | undefined)?.continue;
+        next = token === undefined || token === '' ? undefined : token;
+      } while (next !== undefined);
+      const result: KubernetesListObject<T> = { ...page, items };
       this.recovered();
       // ListWatch fills its cache right after this returns; resolve after that.
       queueMicrotask(() => {

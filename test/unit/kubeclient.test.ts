@@ -94,3 +94,37 @@ describe('kube client: 429 Too Many Requests', () => {
     assert.equal(retryAfterMs('Wed, 31 Dec 2025 23:59:00 GMT', 10_000, now), 0);
   });
 });
+
+describe('kube client: request timeouts', () => {
+  const servers: Server[] = [];
+  after(() => {
+    for (const s of servers) {
+      s.closeAllConnections();
+      s.close();
+    }
+  });
+
+  /** A server that accepts and never answers, or sends headers and then stalls the body. */
+  async function stalling(mode: 'headers' | 'body'): Promise<string> {
+    const server = createServer((req, res) => {
+      req.resume();
+      if (mode === 'body') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"kind":');
+      }
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  for (const mode of ['headers', 'body'] as const) {
+    it(`gives up on a server that stalls its ${mode}, counting a timeout`, async () => {
+      const codes: string[] = [];
+      const kube = await KubeClient.create(kubeConfig(await stalling(mode)), (_verb, _resource, code) => codes.push(code), 1, { timeoutMs: 200 });
+      await assert.rejects(kube.request({ verb: 'list', resource: 'things', method: 'GET', path: '/things' }), /GET \/things: no complete answer within 200 ms/);
+      assert.deepEqual(codes, ['timeout']);
+      await kube.close().catch(() => undefined);
+    });
+  }
+});
