@@ -42,4 +42,4 @@ USER node
 # 8080: /metrics (--metrics-bind-address), 8081: /healthz and /readyz (--health-probe-bind-address).
 EXPOSE 8080 8081
 ENTRYPOINT ["/usr/bin/dumb-init", "--"]
-CMD ["node", "dist/main.js"]
+CMD ["node", "dist/entry.js"]

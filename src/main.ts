@@ -1,17 +1,19 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
+import { runCommand } from './command.js';
 import { parseConfig, type OperatorConfig } from './config.js';
 import { addControllers } from './controller/setup.js';
 import { KubeClient } from './kube/client.js';
 import { EventRecorder } from './kube/events.js';
 import { errorMessage } from './kube/errors.js';
 import { KubeLeaseStore } from './kube/lease.js';
+import { loadKubeConfig } from './kubeconfig.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { closeServer, healthServer, metricsServer } from './observability/server.js';
+import { parseOptions } from './options.js';
 import { holderIdentity, LEASE_NAME, type LostReason } from './runtime/leaderelection.js';
 import { Manager } from './runtime/manager.js';
 
@@ -26,12 +28,12 @@ function leaseNamespace(config: OperatorConfig): string {
  * standby is Ready and warm); only the leader, or a replica without leader election, runs workers.
  */
 export async function main(argv: readonly string[]): Promise<void> {
-  const config = parseConfig(argv, process.env);
+  const options = parseOptions(argv, process.env);
+  const config = parseConfig(options.rest, process.env);
   const log = createLogger(config.logLevel);
   const metrics = new Metrics();
   metrics.leader.set(0);
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
+  const kubeConfig = loadKubeConfig(options.kubeconfig, process.env);
   const client = await KubeClient.create(kubeConfig, (verb, resource, code) => {
     metrics.kubeRequests.inc({ verb, resource, code });
   });
@@ -104,8 +106,5 @@ export async function main(argv: readonly string[]): Promise<void> {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(JSON.stringify({ level: 'error', message: 'fatal', error: errorMessage(err) }));
-    process.exit(1);
-  });
+  await runCommand(process.argv.slice(2), () => Promise.resolve(main));
 }

@@ -1,7 +1,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { RequestOptions } from 'node:https';
-import { Agent, fetch } from 'undici';
-import { ApiError } from './errors.js';
+import { fetch, type Dispatcher } from 'undici';
+import { apiServerDispatcher } from './dispatcher.js';
+import { ApiError, errorMessage } from './errors.js';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
 
@@ -70,7 +71,7 @@ export class KubeClient {
 
   private constructor(
     private readonly kubeConfig: KubeConfig,
-    private readonly agent: Agent,
+    private readonly agent: Dispatcher,
     private readonly count: RequestCounter,
     options: KubeClientOptions,
   ) {
@@ -84,16 +85,8 @@ export class KubeClient {
   }
 
   static async create(kubeConfig: KubeConfig, count: RequestCounter, connections = 32, options: KubeClientOptions = {}): Promise<KubeClient> {
-    const tls = await tlsOptions(kubeConfig);
     const timeout = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
-    const agent = new Agent({
-      connections,
-      keepAliveTimeout: 30_000,
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-      connect: { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.rejectUnauthorized ?? true },
-    });
-    return new KubeClient(kubeConfig, agent, count, options);
+    return new KubeClient(kubeConfig, await apiServerDispatcher(kubeConfig, { connections, timeoutMs: timeout }), count, options);
   }
 
   /**
@@ -118,8 +111,9 @@ export class KubeClient {
       } catch (err) {
         const timedOut = signal.aborted;
         this.count(req.verb, req.resource, timedOut ? 'timeout' : response === undefined ? 'error' : String(response.status));
-        if (timedOut) throw new Error(`${req.method} ${req.path}: no complete answer within ${this.timeoutMs} ms`, { cause: err });
-        throw err;
+        if (timedOut) throw new Error(`${req.method} ${url.origin}${req.path}: no complete answer within ${this.timeoutMs} ms`, { cause: err });
+        // "fetch failed" alone says neither where nor why.
+        throw new Error(`${req.method} ${url.origin}${req.path}: ${errorMessage(err)}`, { cause: err });
       }
       this.count(req.verb, req.resource, String(response.status));
       if (response.status === 429 && attempt < this.maxRetries) {
@@ -147,20 +141,6 @@ export class KubeClient {
     }
     return this.headers;
   }
-}
-
-interface TlsOptions {
-  ca?: string | Buffer;
-  cert?: string | Buffer;
-  key?: string | Buffer;
-  rejectUnauthorized?: boolean;
-}
-
-async function tlsOptions(kubeConfig: KubeConfig): Promise<TlsOptions> {
-  const opts: RequestOptions = {};
-  await kubeConfig.applyToHTTPSOptions(opts);
-  const pick = (v: unknown): string | Buffer | undefined => (typeof v === 'string' || Buffer.isBuffer(v) ? v : undefined);
-  return { ca: pick(opts.ca), cert: pick(opts.cert), key: pick(opts.key), rejectUnauthorized: opts.rejectUnauthorized };
 }
 
 function toApiError(code: number, text: string, req: KubeRequest): ApiError {

@@ -28,6 +28,23 @@ export function isTerminal(err: unknown): boolean {
   return err instanceof ApiError && (err.code === 400 || err.code === 403 || err.code === 422);
 }
 
+/**
+ * The message with its causes: undici's fetch says only "fetch failed" and keeps the reason
+ * (ECONNREFUSED, an unknown certificate authority) in err.cause.
+ */
 export function errorMessage(err: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    const text = ownMessage(current);
+    if (text !== '' && !parts.some((p) => p.includes(text))) parts.push(text);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join(': ');
+}
+
+/** An AggregateError (every address of a host refused) has an empty message; its errors say why. */
+function ownMessage(err: unknown): string {
+  if (err instanceof AggregateError && err.message === '') return err.errors.map(ownMessage).join('; ');
   return err instanceof Error ? err.message : String(err);
 }

@@ -2,7 +2,7 @@
 // or in CI). Two parts:
 //  - the Dockerfile and .dockerignore, read as text, follow the seed security checklist;
 //  - the runtime stage, reproduced step by step: compile like the build stage, install production
-//    dependencies only into a clean directory, then start `dumb-init -- node dist/main.js` as an
+//    dependencies only into a clean directory, then start `dumb-init -- node dist/entry.js` as an
 //    unprivileged user with the image's environment and the operator's ServiceAccount, against the
 //    shared real control plane. Nothing from the repository's node_modules (no tsx) is reachable.
 import assert from 'node:assert/strict';
@@ -241,8 +241,8 @@ describe('container image', function () {
       assert.deepEqual(JSON.parse(entrypoint[0]?.args ?? ''), [DUMB_INIT, '--'], 'exec-form ENTRYPOINT ["/usr/bin/dumb-init", "--"]');
       const cmd = runtime.instructions.filter((i) => i.keyword === 'CMD');
       assert.equal(cmd.length, 1);
-      assert.deepEqual(JSON.parse(cmd[0]?.args ?? ''), ['node', pkg.main ?? 'dist/main.js'], 'exec-form CMD runs the package main');
-      assert.equal(pkg.main, 'dist/main.js');
+      assert.deepEqual(JSON.parse(cmd[0]?.args ?? ''), ['node', pkg.main ?? 'dist/entry.js'], 'exec-form CMD runs the package main');
+      assert.equal(pkg.main, 'dist/entry.js');
 
       const exposed = runtime.instructions.filter((i) => i.keyword === 'EXPOSE').flatMap((i) => i.args.split(/\s+/));
       assert.deepEqual(exposed.sort(), ['8080', '8081'], 'metrics and health ports');
@@ -275,7 +275,7 @@ describe('container image', function () {
     });
   });
 
-  describe('runtime stage, reproduced: dumb-init -- node dist/main.js as a non-root user', function () {
+  describe('runtime stage, reproduced: dumb-init -- node dist/entry.js as a non-root user', function () {
     let tmp: string | undefined;
     let appDir: string;
     let nodeBin: string;
@@ -352,7 +352,7 @@ describe('container image', function () {
         DUMB_INIT,
         '--',
         nodeBin,
-        'dist/main.js',
+        'dist/entry.js',
         `--metrics-bind-address=127.0.0.1:${metricsPort}`,
         `--health-probe-bind-address=127.0.0.1:${healthPort}`,
       ];
@@ -452,7 +452,7 @@ describe('container image', function () {
       assert.deepEqual(environ.map((e) => e.split('=')[0]).sort(), ['KUBECONFIG', 'NODE_ENV', 'PATH', 'POD_NAMESPACE']);
       assert.ok(environ.includes('NODE_ENV=production'));
       const cmdline = (await readFile(`/proc/${nodePid}/cmdline`, 'utf8')).split('\0');
-      assert.equal(cmdline[1], 'dist/main.js', 'node runs the compiled entry point, with no loader such as tsx');
+      assert.equal(cmdline[1], 'dist/entry.js', 'node runs the compiled entry point, with no loader such as tsx');
       assert.ok(!cmdline.some((a) => a.includes('tsx') || a === '--import'), `no TypeScript loader: ${cmdline.join(' ')}`);
     });
 
