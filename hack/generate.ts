@@ -6,9 +6,13 @@ import { stringify } from 'yaml';
 import { securityBaselineCrd } from '../src/api/crd.js';
 import { apiMarkdown } from '../src/api/docs.js';
 
-// crds/ is the published file; config/crd/bases/ holds the same bytes because kustomize only reads
-// files below its own directory.
-const targets = ['../crds/posture.dev_securitybaselines.yaml', '../config/crd/bases/posture.dev_securitybaselines.yaml'].map(
+// crds/ is the published file; config/crd/bases/ and the Helm chart's crds/ hold the same bytes
+// because kustomize and Helm only read files below their own directories.
+const targets = [
+  '../crds/posture.dev_securitybaselines.yaml',
+  '../config/crd/bases/posture.dev_securitybaselines.yaml',
+  '../charts/posture-operator/crds/posture.dev_securitybaselines.yaml',
+].map(
   (p) => fileURLToPath(new URL(p, import.meta.url)),
 );
 

@@ -40,10 +40,11 @@ describe('spec parsing', () => {
 });
 
 describe('generated CRD', () => {
-  it('crds/ and config/crd/bases/ match the zod schema (run npm run generate)', async () => {
+  it('crds/, config/crd/bases/ and the Helm chart\'s crds/ match the zod schema (run npm run generate)', async () => {
     const want = renderCrdYaml();
     assert.equal(await readFile('crds/posture.dev_securitybaselines.yaml', 'utf8'), want);
     assert.equal(await readFile('config/crd/bases/posture.dev_securitybaselines.yaml', 'utf8'), want);
+    assert.equal(await readFile('charts/posture-operator/crds/posture.dev_securitybaselines.yaml', 'utf8'), want);
   });
 
   it('docs/api.md matches the zod schema (run npm run generate)', async () => {

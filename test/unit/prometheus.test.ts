@@ -103,6 +103,10 @@ describe('Prometheus alerts (config/prometheus)', () => {
     assert.deepEqual(alerts.map((a) => a.alert).sort(), [...EXPECTED_ALERTS].sort());
   });
 
+  it('ship in the Helm chart as the same file (charts/posture-operator/files/rules.yaml)', () => {
+    assert.equal(read('charts/posture-operator/files/rules.yaml'), read('config/prometheus/rules.yaml'));
+  });
+
   it('keep the PrometheusRule spec identical to rules.yaml', () => {
     const docs = parseAllDocuments(read('config/prometheus/prometheusrule.yaml')).map((d) => d.toJS() as KubeObject);
     assert.equal(docs.length, 1);
