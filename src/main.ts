@@ -12,6 +12,7 @@ import { KubeLeaseStore } from './kube/lease.js';
 import { loadKubeConfig } from './kubeconfig.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import { secureServing } from './observability/securemetrics.js';
 import { closeServer, healthServer, metricsServer } from './observability/server.js';
 import { parseOptions } from './options.js';
 import { holderIdentity, LEASE_NAME, type LostReason } from './runtime/leaderelection.js';
@@ -57,7 +58,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   });
   addControllers(manager, { client, log, metrics, events, concurrency: config.concurrency, operatorNamespace: config.operatorNamespace });
   const servers: Server[] = [];
-  if (config.metricsAddress !== undefined) servers.push(await metricsServer(config.metricsAddress, metrics.registry));
+  if (config.metricsAddress !== undefined) {
+    const secure = await secureServing(options.metrics, client, config.operatorNamespace);
+    servers.push(await metricsServer(config.metricsAddress, metrics.registry, secure));
+  }
   if (config.healthAddress !== undefined) servers.push(await healthServer(config.healthAddress, () => manager.isSynced));
 
   log.info('starting', {
@@ -65,6 +69,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     concurrency: config.concurrency,
     namespace: config.operatorNamespace,
     metrics: config.metricsAddress,
+    metricsSecure: options.metrics.secure,
     health: config.healthAddress,
     leaderElection: manager.identity === undefined ? false : { lease: `${leaseNamespace(config)}/${LEASE_NAME}`, identity: manager.identity },
   });

@@ -1,6 +1,8 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import type { ScrapeDecision } from './scrapeauth.js';
 
 export interface BindAddress {
   host: string;
@@ -17,21 +19,29 @@ export function parseBindAddress(flag: string, value: string): BindAddress | und
   return { host: host === '' ? '0.0.0.0' : host, port };
 }
 
-type Handler = () => Promise<{ status: number; contentType: string; body: string }>;
+type Handler = (req: IncomingMessage) => Promise<{ status: number; contentType: string; body: string }>;
 
-async function listen(address: BindAddress, routes: Record<string, Handler>): Promise<Server> {
-  const server = createServer((req, res) => {
+/** Serving the metrics over HTTPS, each scrape decided on by `authorize` (secure metrics). */
+export interface SecureServing {
+  tls: { cert: string; key: string };
+  authorize: (authorization: string | undefined) => Promise<ScrapeDecision>;
+}
+
+async function listen(address: BindAddress, routes: Record<string, Handler>, tls?: SecureServing['tls']): Promise<Server> {
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const handler = routes[path];
     if (handler === undefined || req.method !== 'GET') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
-    handler().then(
+    handler(req).then(
       ({ status, contentType, body }) => res.writeHead(status, { 'content-type': contentType }).end(body),
       (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${String(err)}\n`),
     );
-  });
+  };
+  // An https.Server is an http.Server for everything callers do with it (address, close).
+  const server: Server = tls === undefined ? createServer(serve) : (createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, serve));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(address.port, address.host, () => {
@@ -45,10 +55,21 @@ export function boundPort(server: Server): number {
   return (server.address() as AddressInfo).port;
 }
 
-export function metricsServer(address: BindAddress, registry: Registry): Promise<Server> {
-  return listen(address, {
-    '/metrics': async () => ({ status: 200, contentType: registry.contentType, body: await registry.metrics() }),
-  });
+/** Plain HTTP, or with `secure` HTTPS where every scrape is authenticated and authorised. */
+export function metricsServer(address: BindAddress, registry: Registry, secure?: SecureServing): Promise<Server> {
+  return listen(
+    address,
+    {
+      '/metrics': async (req) => {
+        if (secure !== undefined) {
+          const decision = await secure.authorize(req.headers.authorization);
+          if (decision.status !== 200) return { status: decision.status, contentType: 'text/plain', body: `${decision.reason}\n` };
+        }
+        return { status: 200, contentType: registry.contentType, body: await registry.metrics() };
+      },
+    },
+    secure?.tls,
+  );
 }
 
 /** /healthz answers while the event loop runs; /readyz only once the caches are synced. */

@@ -4,11 +4,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { Agent, fetch } from 'undici';
 import { parseAllDocuments } from 'yaml';
 import { startControlPlane, type ControlPlane } from '../../hack/controlplane/launcher.js';
 import { adminClient, applyAll, readManifests, repoRoot } from '../../hack/install.js';
 import { admin, condition, fetchAsAdmin, type Admin } from './support/kube.js';
-import { startOperator, type RunningOperator } from './support/operator.js';
+import { startOperator, sumSamples, type RunningOperator } from './support/operator.js';
 import { grantedPermissions, parseAuditLog, usedPermissions, type PolicyRule } from './support/permissions.js';
 import { eventually } from './support/wait.js';
 
@@ -35,6 +36,32 @@ async function kustomize(dir: string): Promise<KubernetesObject[]> {
   return parseAllDocuments(stdout)
     .map((d) => d.toJS() as KubernetesObject | null)
     .filter((o): o is KubernetesObject => o !== null);
+}
+
+/**
+ * Scrapes secure metrics as a ServiceAccount bound to the rendered posture-metrics-reader
+ * ClusterRole, as Prometheus does in a cluster.
+ */
+async function secureScrape(cp: ControlPlane, metricsUrl: string): Promise<string> {
+  const client = await adminClient(cp.kubeconfigPath);
+  const binding = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'e2e-metrics-reader' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'posture-metrics-reader' },
+    subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: 'default' }],
+  };
+  await applyAll(client, [binding]);
+  await client.close();
+  const request = (await fetchAsAdmin(cp, 'POST', '/api/v1/namespaces/default/serviceaccounts/default/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} })) as { status: { token: string } };
+  const dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
+  try {
+    const res = await fetch(metricsUrl.replace(/^http:/, 'https:'), { dispatcher, headers: { authorization: `Bearer ${request.status.token}` } });
+    assert.equal(res.status, 200);
+    return await res.text();
+  } finally {
+    await dispatcher.close();
+  }
 }
 
 /** Another field manager's server-side apply with force, as `kubectl apply --server-side --force-conflicts` sends it. */
@@ -85,7 +112,9 @@ describe('e2e: config/default installs, and the operator uses exactly the permis
       await fetchAsAdmin(cp, 'GET', '/apis/wgpolicyk8s.io/v1alpha2/policyreports');
       return true;
     });
-    op = await startOperator(cp, ['--leader-elect'], { preinstalled: true, env: { POD_NAME: 'e2e-0' } });
+    // Secure metrics, as in a cluster (where they are the default): the scrape below makes the
+    // operator use its TokenReview and SubjectAccessReview permissions.
+    op = await startOperator(cp, ['--leader-elect', '--metrics-secure'], { preinstalled: true, env: { POD_NAME: 'e2e-0' } });
     await k.createNamespace('tenant-a', { 'posture.dev/tier': 'tenant' });
     const sample = (await readManifests('config/samples/posture_v1alpha1_securitybaseline.yaml'))[0];
     assert.ok(sample);
@@ -94,7 +123,7 @@ describe('e2e: config/default installs, and the operator uses exactly the permis
       const b = await k.getBaseline(sample.metadata?.name ?? 'tenants');
       return condition(b, 'Ready')?.status === 'True' && b.status?.namespaces?.enforced === 1;
     }, 60_000);
-    assert.equal(await op.counter('posture_leader'), 1);
+    assert.equal(sumSamples(await secureScrape(cp, op.metricsUrl), 'posture_leader', {}), 1);
   });
 
   it('exercises every permission: all sections, drift of each kind, pruning, orphaning, reports', async () => {

@@ -95,10 +95,10 @@ describe('kustomize install (config/default)', () => {
   let objects: KubeObject[] = [];
   /**
    * The one object of a kind that belongs to the operator (its namespace's default ServiceAccount
-   * and policy are apart, and so is the ClusterRole for baseline authors).
+   * and policy are apart, and so are the ClusterRoles for baseline authors and metrics scrapers).
    */
   const ofKind = (kind: string): KubeObject =>
-    only(objects.filter((o) => o.kind === kind && !['default', 'default-deny', 'posture-baseline-author'].includes(o.metadata.name)), kind);
+    only(objects.filter((o) => o.kind === kind && !['default', 'default-deny', 'posture-baseline-author', 'posture-metrics-reader'].includes(o.metadata.name)), kind);
   const deployment = (): DeploymentSpec => ofKind('Deployment').spec as DeploymentSpec;
   const container = (): Container => only(deployment().template.spec.containers, 'container');
 
@@ -109,6 +109,7 @@ describe('kustomize install (config/default)', () => {
 
   it('renders exactly the CRD, admission policies, Namespace, ServiceAccounts, ClusterRoles, ClusterRoleBinding, Deployment, PodDisruptionBudget, Service, NetworkPolicies, ResourceQuota and LimitRange', () => {
     const required = [
+      'ClusterRole',
       'ClusterRole',
       'ClusterRole',
       'ClusterRoleBinding',
