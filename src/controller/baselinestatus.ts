@@ -68,7 +68,11 @@ export class BaselineStatusController implements Runnable {
       // A spec change or a deletion can move namespaces between baselines: every status follows.
       watchMapped('securitybaselines (spec changes)', baselineChanges, (event, change) => {
         if (event === 'delete') this.forget(change.name);
-        else if (change.specChanged) this.startFirstPass(change.name);
+        else if (change.specChanged) {
+          this.startFirstPass(change.name);
+          // Its drift counters exist at zero from now on, so the first drift is an increase.
+          deps.metrics.initBaseline(change.name, MANAGED_TYPES.map((t) => t.kind));
+        }
         return change.specChanged ? deps.baselines.names() : [];
       }),
       watchMapped('namespace results, audits and drift', deps.changed, (_event, baseline) => [baseline]),

@@ -105,6 +105,19 @@ export class Metrics {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
+  /**
+   * Creates a baseline's drift counters at zero as soon as the baseline is known. A counter that
+   * only comes into being at its first increment starts at 1, and Prometheus's increase() cannot
+   * see that first drift; after every restart or failover it would go unalerted.
+   */
+  initBaseline(baseline: string, kinds: readonly string[]): void {
+    for (const kind of kinds) {
+      this.driftDetected.inc({ baseline, kind }, 0);
+      this.driftRepaired.inc({ baseline, kind }, 0);
+    }
+    for (const cause of LOSS_CAUSES) this.namespacesLost.inc({ baseline, cause }, 0);
+  }
+
   /** Drops every series of a deleted baseline, so dashboards do not show ghosts. */
   forgetBaseline(baseline: string, kinds: readonly string[]): void {
     for (const state of NAMESPACE_STATES) this.namespaces.remove({ baseline, state });

@@ -68,6 +68,8 @@ const EXPECTED_ALERTS = [
   'PostureReconcileStale',
   'PostureOperatorAbsent',
   'PostureNoLeader',
+  'PostureComplianceDropped',
+  'PostureCriticalFinding',
 ];
 
 function alert(name: string): Rule & { alert: string } {
@@ -149,6 +151,12 @@ describe('Prometheus alerts (config/prometheus)', () => {
     assert.match(alert('PostureOperatorAbsent').expr, /absent\(up\{job="posture-operator"\} == 1\)/);
     assert.equal(alert('PostureNoLeader').labels?.severity, 'critical');
     assert.match(alert('PostureNoLeader').expr, /posture_leader/);
+    // The first drift after a restart is an increase: the operator creates the counters at zero.
+    assert.equal(alert('PostureDriftDetected').expr.trim(), 'increase(posture_drift_detected_total[10m]) > 0');
+    assert.equal(alert('PostureComplianceDropped').labels?.severity, 'warning');
+    assert.equal(alert('PostureComplianceDropped').for, '15m');
+    assert.equal(alert('PostureCriticalFinding').labels?.severity, 'critical');
+    assert.match(alert('PostureCriticalFinding').expr, /posture_findings\{severity="critical"\} > 0/);
     // Stale must not rest on the last-status-write timestamp: it does not move in a healthy steady state.
     assert.doesNotMatch(alert('PostureReconcileStale').expr, /posture_last_reconcile_timestamp_seconds/);
   });
@@ -180,6 +188,16 @@ describe('Prometheus alerts (config/prometheus)', () => {
       tests.tests.some((t) => /healthy idle operator does not fire stale/.test(t.name ?? '')),
       'rules_test.yaml: the healthy idle operator case for PostureReconcileStale',
     );
+  });
+
+  it('scrape over HTTPS with Prometheus\'s token, which the reader binding lets read /metrics', () => {
+    const [monitor] = parseAllDocuments(read('config/prometheus/servicemonitor.yaml')).map((d) => d.toJS() as KubeObject);
+    const endpoints = (monitor?.spec as { endpoints: { scheme: string; bearerTokenFile?: string; tlsConfig?: Record<string, unknown> }[] }).endpoints;
+    assert.deepEqual(endpoints.map((e) => [e.scheme, e.bearerTokenFile]), [['https', '/var/run/secrets/kubernetes.io/serviceaccount/token']]);
+    const [binding] = parseAllDocuments(read('config/prometheus/metrics_reader_binding.yaml')).map((d) => d.toJS() as { roleRef: { kind: string; name: string } });
+    assert.deepEqual(binding?.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'posture-metrics-reader' });
+    const [reader] = parseAllDocuments(read('config/rbac/metrics_reader_role.yaml')).map((d) => d.toJS() as { rules: unknown[] });
+    assert.deepEqual(reader?.rules, [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }]);
   });
 
   it('scrape the metrics Service of config/manager under job="posture-operator"', () => {
