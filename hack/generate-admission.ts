@@ -22,8 +22,11 @@ export function admissionFiles(): [string, string][] {
 
 async function main(): Promise<void> {
   const check = process.argv.includes('--check');
-  for (const [name, text] of admissionFiles()) {
-    const target = fileURLToPath(new URL(`../config/admission/${name}`, import.meta.url));
+  // The Helm chart ships the same files (Helm reads only below its own directory).
+  const targets = admissionFiles().flatMap(([name, text]) =>
+    [`../config/admission/${name}`, `../charts/posture-operator/files/admission/${name}`].map((p): [string, string] => [fileURLToPath(new URL(p, import.meta.url)), text]),
+  );
+  for (const [target, text] of targets) {
     if (check) {
       if ((await readFile(target, 'utf8').catch(() => '')) !== text) {
         console.error(`${target} is stale: run npm run generate`);

@@ -100,9 +100,10 @@ describe('Helm chart charts/posture-operator', function () {
     for (const [name, expected] of kustomize) {
       const rendered = chart.get(name);
       assert.ok(rendered !== undefined);
-      // Helm's labels on everything the chart templates (crds/ and the pre-existing default
-      // ServiceAccount are not templated with them).
-      const templated = rendered.kind !== 'CustomResourceDefinition' && !(rendered.kind === 'ServiceAccount' && rendered.metadata?.name === 'default');
+      // Helm's labels on everything the chart templates (crds/, the pre-existing default
+      // ServiceAccount and the generated admission policies, included verbatim, are not).
+      const verbatim = ['CustomResourceDefinition', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'];
+      const templated = !verbatim.includes(rendered.kind ?? '') && !(rendered.kind === 'ServiceAccount' && rendered.metadata?.name === 'default');
       if (templated) assert.equal(rendered.metadata?.labels?.['helm.sh/chart'], 'posture-operator-0.1.0', name);
       assert.deepEqual(withoutHelmLabels(rendered), expected, name);
     }
