@@ -86,6 +86,7 @@ export function recordDrift(deps: DriftDeps, baseline: string, record: DriftReco
   if (!repaired) {
     driftLog.detect(record);
     metrics.driftDetected.inc({ baseline, kind: record.kind });
+    metrics.countDriftBy(baseline, record.by);
     log.info('drift detected', { baseline, ...record });
     return;
   }

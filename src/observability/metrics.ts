@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+const MAX_MANAGERS = 16;
+const MAX_MANAGER_LENGTH = 64;
+
 export const NAMESPACE_STATES = ['selected', 'enforced', 'conflicted', 'compliant'] as const;
 /** Why a baseline stopped covering a namespace it covered: its labels no longer match, spec.excludeNamespaces, or a higher-priority baseline took it. */
 export const LOSS_CAUSES = ['unselected', 'excluded', 'outranked'] as const;
@@ -74,6 +77,16 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly driftBy = new Counter({
+    name: 'posture_drift_by_manager_total',
+    help: `Drift detected, by baseline and the field manager that made the change ("unknown" for a deletion, which leaves no trace; at most ${MAX_MANAGERS} names per process, then "other").`,
+    labelNames: ['baseline', 'manager'] as const,
+    registers: [this.registry],
+  });
+
+  /** Field managers seen so far: tenants choose these names, so the label set is capped. */
+  private readonly managers = new Set<string>();
+
   readonly complianceScore = new Gauge({
     name: 'posture_compliance_score',
     help: 'Severity-weighted share of passed audit results, 0..100, per baseline.',
@@ -103,6 +116,8 @@ export class Metrics {
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    // Error rates and alerts need the series before the first error, not from it.
+    for (const result of ['success', 'error']) this.reconciles.inc({ result }, 0);
   }
 
   /**
@@ -118,6 +133,16 @@ export class Metrics {
     for (const cause of LOSS_CAUSES) this.namespacesLost.inc({ baseline, cause }, 0);
   }
 
+  /** Counts a drift under who made it, keeping the label bounded (a name, capped in number and length). */
+  countDriftBy(baseline: string, manager: string): void {
+    let label = manager.replace(/[^\w.:/@-]/g, '_').slice(0, MAX_MANAGER_LENGTH);
+    if (!this.managers.has(label)) {
+      if (this.managers.size >= MAX_MANAGERS) label = 'other';
+      else this.managers.add(label);
+    }
+    this.driftBy.inc({ baseline, manager: label });
+  }
+
   /** Drops every series of a deleted baseline, so dashboards do not show ghosts. */
   forgetBaseline(baseline: string, kinds: readonly string[]): void {
     for (const state of NAMESPACE_STATES) this.namespaces.remove({ baseline, state });
@@ -127,5 +152,6 @@ export class Metrics {
     }
     for (const cause of LOSS_CAUSES) this.namespacesLost.remove({ baseline, cause });
     this.lastReconcile.remove({ baseline });
+    for (const manager of [...this.managers, 'other']) this.driftBy.remove({ baseline, manager });
   }
 }
