@@ -111,7 +111,7 @@ export class KubeClient {
       } catch (err) {
         const timedOut = signal.aborted;
         this.count(req.verb, req.resource, timedOut ? 'timeout' : response === undefined ? 'error' : String(response.status));
-        if (timedOut) throw new Error(`${req.method} ${url.origin}${req.path}: no complete answer within ${this.timeoutMs} ms`, { cause: err });
+        if (timedOut) throw new Error(`${req.method} ${req.path}: no complete answer within ${this.timeoutMs} ms`, { cause: err });
         // "fetch failed" alone says neither where nor why.
         throw new Error(`${req.method} ${url.origin}${req.path}: ${errorMessage(err)}`, { cause: err });
       }
