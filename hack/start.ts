@@ -132,6 +132,8 @@ async function startLocal(args: readonly string[]): Promise<number> {
   ]);
   await client.close();
   const operatorKubeconfig = await mintServiceAccountKubeconfig(adminKubeconfig, OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT, join(localDir, 'operator.kubeconfig'));
+  // It holds a token for a week: it goes when the operator does.
+  cleanups.push(() => rm(operatorKubeconfig, { force: true }));
   if (interrupted) return 130;
   console.error(
     localBanner({
