@@ -1,4 +1,4 @@
-import { API_VERSION, BASELINE_LABEL, FIELD_MANAGER, KIND, POD_SECURITY_ANNOTATION } from '../api/names.js';
+import { API_VERSION, BASELINE_LABEL, FIELD_MANAGER, KIND, POD_SECURITY_ANNOTATION, PROTECTED_LABEL } from '../api/names.js';
 import { deepEqual } from '../runtime/equality.js';
 import type { DesiredNamespaceLabels } from '../render/namespace.js';
 import { normalizeContent } from '../render/normalize.js';
@@ -94,13 +94,18 @@ export function planNamespace(input: PlanInput): Action[] {
 
   const labelOwner = existingNamespace.annotations[POD_SECURITY_ANNOTATION];
   const labelsFrozen = labelOwner !== undefined && frozenLabelOwners.has(labelOwner) && desiredLabels.annotations[POD_SECURITY_ANNOTATION] === undefined;
-  if (!labelsFrozen && !namespaceInSync(existingNamespace, desiredLabels)) actions.push({ type: 'labels', namespace, desired: desiredLabels });
+  const labels: Action[] = !labelsFrozen && !namespaceInSync(existingNamespace, desiredLabels) ? [{ type: 'labels', namespace, desired: desiredLabels }] : [];
+  // Pod Security labels go first, so pods meet them as early as possible; with the protected mark
+  // (spec.guard.podsBeforeProtection) they go after the objects: the mark says they are in place.
+  const labelsLast = PROTECTED_LABEL in desiredLabels.labels;
+  if (!labelsLast) actions.push(...labels);
 
   for (const object of desired) {
     const current = existingByKey.get(key(object.kind, object.metadata.name));
     if (current === undefined) actions.push({ type: 'create', object });
     else if (!isInSync(current, object)) actions.push({ type: 'update', object, existing: current });
   }
+  if (labelsLast) actions.push(...labels);
   // Deletes run in reverse render order: a RoleBinding goes before its Role.
   for (const e of [...existing].reverse()) {
     if (desiredKeys.has(key(e.kind, e.metadata.name))) continue;

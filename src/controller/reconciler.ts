@@ -1,5 +1,5 @@
 import type { Logger } from 'winston';
-import { BASELINE_LABEL, MANAGED_BY_LABEL, POD_SECURITY_ANNOTATION } from '../api/names.js';
+import { BASELINE_LABEL, MANAGED_BY_LABEL, POD_SECURITY_ANNOTATION, PROTECTED_LABEL } from '../api/names.js';
 import type { DriftRecord } from '../api/status.js';
 import type { KubeClient } from '../kube/client.js';
 import { errorMessage, isTerminal } from '../kube/errors.js';
@@ -89,7 +89,7 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
     deps.results.set(name, result);
     return;
   }
-  const failure = await execute(deps.client, actions, (plural, object, change, rv) => {
+  const failure = await execute(deps.client, actions, labels[PROTECTED_LABEL], (plural, object, change, rv) => {
     if (rv !== undefined) deps.onWritten?.(name, plural, rv);
     deps.wrote?.(change, { resource: plural, name: object, resourceVersion: rv });
   });
@@ -106,13 +106,14 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
  * Sends the writes in order. A terminal failure (forbidden, invalid) skips the RoleBinding of a Role
  * that failed and carries on with the rest; it is returned for the status. A retryable failure throws.
  */
-async function execute(client: KubeClient, actions: readonly Action[], written: Written): Promise<string | undefined> {
+async function execute(client: KubeClient, actions: readonly Action[], protectedBefore: string | undefined, written: Written): Promise<string | undefined> {
   const failedRoles = new Set<string>();
   let failure: string | undefined;
   for (const action of actions) {
     if (bindsFailedRole(action, failedRoles)) continue;
     try {
-      await act(client, action, written);
+      // The protected mark says every object is in place: not after a write that failed.
+      await act(client, failure === undefined ? action : withoutNewProtectedMark(action, protectedBefore), written);
     } catch (err) {
       if (!isTerminal(err)) throw err;
       failure ??= errorMessage(err);
@@ -120,6 +121,14 @@ async function execute(client: KubeClient, actions: readonly Action[], written: 
     }
   }
   return failure;
+}
+
+/** After a failed write the mark is not given (nor taken away: the objects it vouched for are still there). */
+export function withoutNewProtectedMark(action: Action, before: string | undefined): Action {
+  if (action.type !== 'labels' || !(PROTECTED_LABEL in action.desired.labels)) return action;
+  const labels = Object.fromEntries(Object.entries(action.desired.labels).filter(([k]) => k !== PROTECTED_LABEL));
+  if (before !== undefined) labels[PROTECTED_LABEL] = before;
+  return { ...action, desired: { ...action.desired, labels } };
 }
 
 function bindsFailedRole(action: Action, failedRoles: ReadonlySet<string>): boolean {

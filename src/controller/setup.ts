@@ -4,7 +4,7 @@ import type { Finding, ServerVersion } from '../audit/types.js';
 import type { KubeClient } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
 import type { EventRecorder } from '../kube/events.js';
-import { AUDITED_TYPES, MANAGED_TYPES, NAMESPACE, POLICY_REPORT, SECURITY_BASELINE } from '../kube/resources.js';
+import { ADMISSION_TYPES, AUDITED_TYPES, MANAGED_TYPES, NAMESPACE, POLICY_REPORT, SECURITY_BASELINE } from '../kube/resources.js';
 import { compact } from '../kube/transform.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Manager } from '../runtime/manager.js';
@@ -16,6 +16,7 @@ import { BaselineStatusController } from './baselinestatus.js';
 import { DriftLogs, recordDrift } from './drift.js';
 import { enforcementController } from './enforcement.js';
 import { finalizerController } from './finalizer.js';
+import { guardController } from './guard.js';
 import { ResultStore } from './results.js';
 
 export interface OperatorDeps {
@@ -93,6 +94,9 @@ export function addControllers(manager: Manager, deps: OperatorDeps): void {
     }),
   );
   manager.add(finalizerController({ client, caches, baselines, baselineChanges, released: enforcement.released }));
+  // spec.guard: the admission policies of each baseline (few, cluster-scoped: cached whole).
+  for (const type of ADMISSION_TYPES) caches.add(type);
+  manager.add(guardController({ client, caches, baselines, baselineChanges, operatorNamespace: deps.operatorNamespace }));
   manager.add(enforcement.spec);
   manager.add(
     auditController({

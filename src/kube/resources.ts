@@ -53,7 +53,13 @@ export const AUDITED_TYPES: readonly ResourceType[] = [
 
 export const POLICY_REPORT: ResourceType = ns('wgpolicyk8s.io/v1alpha2', 'PolicyReport', 'policyreports');
 
-const ALL: readonly ResourceType[] = [NAMESPACE, SECURITY_BASELINE, EVENT, POLICY_REPORT, ...MANAGED_TYPES, ...AUDITED_TYPES];
+/** spec.guard's policies and bindings (cluster-scoped), written by the guard controller. */
+export const ADMISSION_TYPES: readonly ResourceType[] = [
+  { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', plural: 'validatingadmissionpolicies', namespaced: false },
+  { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', plural: 'validatingadmissionpolicybindings', namespaced: false },
+];
+
+const ALL: readonly ResourceType[] = [NAMESPACE, SECURITY_BASELINE, EVENT, POLICY_REPORT, ...MANAGED_TYPES, ...AUDITED_TYPES, ...ADMISSION_TYPES];
 
 export function resourceTypeOf(apiVersion: string, kind: string): ResourceType {
   const found = ALL.find((t) => t.apiVersion === apiVersion && t.kind === kind);

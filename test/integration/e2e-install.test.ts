@@ -138,9 +138,12 @@ describe('e2e: config/default installs, and the operator uses exactly the permis
       limitRange: { default: { cpu: '500m', memory: '512Mi' }, max: { cpu: '2', memory: '4Gi' } },
       podSecurity: { enforce: 'baseline', warn: 'restricted' },
       rbac: { roles: [reader], bindClusterRoles: [{ clusterRole: 'view', subjects: [{ kind: 'Group', name: 'oidc:viewers' }] }] },
+      // The admin below plays the other field managers: exempt, as a break-glass group would be.
+      guard: { podsBeforeProtection: 'Deny', managedObjects: 'Deny', namespaceLabels: 'Deny', exemptGroups: ['system:masters'] },
     };
     await k.applyBaseline('full', full);
     await eventually('full enforced', async () => condition(await k.getBaseline('full'), 'Ready')?.status === 'True' && (await k.getBaseline('full')).status?.namespaces?.enforced === 1, 60_000);
+    await eventually('full-e2e protected', async () => ((await fetchAsAdmin(cp, 'GET', `/api/v1/namespaces/${ns}`)) as { metadata: { labels: Record<string, string> } }).metadata.labels['posture.dev/protected'] === 'full', 60_000);
 
     // Drift of every kind, by another field manager: a changed field and an added one.
     const base = `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`;
@@ -158,12 +161,13 @@ describe('e2e: config/default installs, and the operator uses exactly the permis
       return (r?.results ?? []).some((x) => x.policy === 'SEC-001' && x.result === 'fail');
     }, 60_000);
 
-    // Pruning: drop sections.
-    await k.applyBaseline('full', { ...full, resourceQuota: undefined, limitRange: undefined, networkPolicy: {}, rbac: { bindClusterRoles: full.rbac.bindClusterRoles } });
+    // Pruning: drop sections (the guard too).
+    await k.applyBaseline('full', { ...full, resourceQuota: undefined, limitRange: undefined, networkPolicy: {}, rbac: { bindClusterRoles: full.rbac.bindClusterRoles }, guard: undefined });
     await eventually('pruned', async () => {
       const quotas = (await fetchAsAdmin(cp, 'GET', `/api/v1/namespaces/${ns}/resourcequotas`)) as { items: unknown[] };
       const roles = (await fetchAsAdmin(cp, 'GET', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`)) as { items: unknown[] };
-      return quotas.items.length === 0 && roles.items.length === 0;
+      const guards = (await fetchAsAdmin(cp, 'GET', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies?labelSelector=posture.dev%2Fbaseline%3Dfull')) as { items: unknown[] };
+      return quotas.items.length === 0 && roles.items.length === 0 && guards.items.length === 0;
     }, 60_000);
 
     // Deselecting a namespace removes its report; deleting with Orphan releases the rest.

@@ -25,6 +25,7 @@ const GUARDED = {
   resourceQuota: { hard: { pods: '20' } },
   guard: { podsBeforeProtection: 'Deny', managedObjects: 'Deny', namespaceLabels: 'Deny', exemptGroups: ['platform:breakglass'] },
 };
+const PROBE = /namespace guard-probe is not yet protected by SecurityBaseline tenants/;
 const PROTECTED = /namespace team-a is not yet protected by SecurityBaseline tenants; retry in a moment/;
 
 const container = { name: 'app', image: 'registry.example.com/app:1.0' };
@@ -91,7 +92,11 @@ describe('spec.guard, enforced by the operator', function () {
     // In force: a pod in a selected namespace nobody has protected yet is refused.
     await op.stop();
     await fetchAsAdmin(cp, 'POST', '/api/v1/namespaces', { metadata: { name: 'guard-probe', labels: { 'posture.dev/tier': 'tenant' } } });
-    await eventually('the pods guard in force', async () => (await argo('POST', '/api/v1/namespaces/guard-probe/pods?dryRun=All', pod('probe'))).status === 403, 30_000);
+    await eventually('the pods guard in force', async () => {
+      const reply = await argo('POST', '/api/v1/namespaces/guard-probe/pods?dryRun=All', { ...pod('probe'), metadata: { name: 'probe', namespace: 'guard-probe' } });
+      if (!PROBE.test(reply.body.message ?? '')) throw new Error(`${reply.status}: ${reply.body.message ?? ''}`);
+      return true;
+    }, 30_000);
   });
 
   it('a namespace and a pod applied together: the pod is refused, and a ReplicaSet gets its pods once the namespace is protected', async () => {
