@@ -23,12 +23,29 @@ export const namespaceCountsSchema = z
   })
   .strict();
 
+/** At most this many example writes on a status: enough to see what Enforce would do, bounded whatever the namespace count. */
+export const MAX_PLANNED_EXAMPLES = 10;
+
+export const plannedChangeSchema = z
+  .object({
+    verb: z.enum(['create', 'update', 'delete']).describe('create, update (an object or the Namespace\'s Pod Security labels) or delete.'),
+    namespace: z.string().max(63).describe('Where Enforce would write.'),
+    kind: z.string().max(63).describe('The kind of the object (Namespace for its Pod Security labels).'),
+    name: z.string().max(253).describe('The object.'),
+  })
+  .strict();
+
 export const plannedChangesSchema = z
   .object({
     namespaces: z.int().min(0).describe('Namespaces where Enforce would write something.'),
     create: z.int().min(0).describe('Objects Enforce would create.'),
     update: z.int().min(0).describe('Objects Enforce would change back to the spec.'),
     delete: z.int().min(0).describe('Objects Enforce would remove.'),
+    examples: z
+      .array(plannedChangeSchema)
+      .max(MAX_PLANNED_EXAMPLES)
+      .optional()
+      .describe(`Some of those writes (at most ${MAX_PLANNED_EXAMPLES}), namespaces in name order; posture diff lists them all, with a diff for each update.`),
   })
   .strict();
 
@@ -114,4 +131,5 @@ export type DriftRecord = z.output<typeof driftRecordSchema>;
 export type DriftStatus = z.output<typeof driftStatusSchema>;
 export type Conflict = z.output<typeof conflictSchema>;
 export type PlannedChanges = z.output<typeof plannedChangesSchema>;
+export type PlannedChange = z.output<typeof plannedChangeSchema>;
 export type SecurityBaselineStatus = z.output<typeof securityBaselineStatusSchema>;

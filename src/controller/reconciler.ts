@@ -1,6 +1,6 @@
 import type { Logger } from 'winston';
 import { BASELINE_LABEL, MANAGED_BY_LABEL, POD_SECURITY_ANNOTATION, PROTECTED_LABEL } from '../api/names.js';
-import type { DriftRecord } from '../api/status.js';
+import { MAX_PLANNED_EXAMPLES, type DriftRecord, type PlannedChange } from '../api/status.js';
 import type { KubeClient } from '../kube/client.js';
 import { errorMessage, isTerminal } from '../kube/errors.js';
 import { apply, applyAs, mergePatch, remove, replace } from '../kube/operations.js';
@@ -75,7 +75,7 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
     generation: winner?.generation ?? 0,
     losers: losers.map((l) => l.name),
     inSync: actions.length === 0,
-    planned: countActions(actions),
+    planned: countActions(actions, name),
   };
 
   const previous = deps.results.get(name);
@@ -204,11 +204,24 @@ async function releaseOrphans(deps: ReconcilerDeps, namespace: string, existing:
   for (const b of released) deps.onReleased(b);
 }
 
-function countActions(actions: readonly Action[]): NamespaceResult['planned'] {
+/** Counts of the writes, and the first few as examples (Audit mode shows them on the status). */
+export function countActions(actions: readonly Action[], namespace: string): NamespaceResult['planned'] {
+  const examples = actions.slice(0, MAX_PLANNED_EXAMPLES).map((a): PlannedChange => {
+    switch (a.type) {
+      case 'labels':
+        return { verb: 'update', namespace, kind: 'Namespace', name: namespace };
+      case 'create':
+      case 'update':
+        return { verb: a.type, namespace, kind: a.object.kind, name: a.object.metadata.name };
+      case 'delete':
+        return { verb: 'delete', namespace, kind: a.kind, name: a.name };
+    }
+  });
   return {
     create: actions.filter((a) => a.type === 'create').length,
     update: actions.filter((a) => a.type === 'update' || a.type === 'labels').length,
     delete: actions.filter((a) => a.type === 'delete').length,
+    ...(examples.length > 0 ? { examples } : {}),
   };
 }
 

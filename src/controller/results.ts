@@ -1,3 +1,5 @@
+import type { PlannedChange } from '../api/status.js';
+
 /** What the last reconcile of one namespace found. The baseline statuses are aggregated from these. */
 export interface NamespaceResult {
   /** The baseline that owns the namespace, if any selects it. */
@@ -10,8 +12,8 @@ export interface NamespaceResult {
   excluded?: readonly string[];
   /** Every desired object exists as rendered, and nothing extra of ours is left. */
   inSync: boolean;
-  /** Writes Enforce would still send (in Audit mode nothing is sent, so these stay). */
-  planned: { create: number; update: number; delete: number };
+  /** Writes Enforce would still send (in Audit mode nothing is sent, so these stay), with the first few. */
+  planned: { create: number; update: number; delete: number; examples?: readonly PlannedChange[] };
   /** A terminal error (forbidden, invalid) that retrying will not fix. */
   error?: string;
 }

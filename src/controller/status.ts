@@ -1,5 +1,5 @@
 import type { Mode } from '../api/securitybaseline.js';
-import type { Conflict, DriftStatus, NamespaceCounts, PlannedChanges, SecurityBaselineStatus } from '../api/status.js';
+import { MAX_PLANNED_EXAMPLES, type Conflict, type DriftStatus, type NamespaceCounts, type PlannedChanges, type SecurityBaselineStatus } from '../api/status.js';
 import { ConditionType, Reason, withTransitions, type ConditionInput } from './conditions.js';
 import type { AuditAggregate } from './auditstore.js';
 import type { NamespaceResult } from './results.js';
@@ -73,6 +73,12 @@ export function computeStatus(input: StatusInput): SecurityBaselineStatus {
     update: sum(won, (r) => r.planned.update),
     delete: sum(won, (r) => r.planned.delete),
   };
+  // Namespaces in name order, so the examples (and the status) change only when the writes do.
+  const examples = [...won]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap(([, r]) => r.planned.examples ?? [])
+    .slice(0, MAX_PLANNED_EXAMPLES);
+  if (examples.length > 0) planned.examples = examples;
 
   let conditions: ConditionInput[];
   if (invalidSpec !== undefined) {

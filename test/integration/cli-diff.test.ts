@@ -121,6 +121,36 @@ describe('posture diff against a live cluster (read only)', function () {
     assert.match(r.stdout, new RegExp(`^namespace ${a} \\(baseline ${name} does not select namespace ${a}: [^\n]*\\): create 0, update 0, delete 4, labels 1\n`));
   });
 
+  it('Audit mode lists examples of the planned writes on the status, the same ones posture diff shows', async () => {
+    const audited = `diff-audit-${s}`;
+    const nsName = `diff-c-${s}`;
+    await k.createNamespace(nsName, { 'posture.dev/diff-audit': s });
+    const spec = { mode: 'Audit', namespaceSelector: { matchLabels: { 'posture.dev/diff-audit': s } }, podSecurity: { enforce: 'restricted' } };
+    await k.applyBaseline(audited, spec);
+    await eventually('plannedChanges with examples', async () => ((await k.getBaseline(audited)).status?.plannedChanges?.examples?.length ?? 0) > 0, 60_000);
+    const status = (await k.getBaseline(audited)).status?.plannedChanges;
+    assert.deepEqual(status, {
+      namespaces: 1,
+      create: 3,
+      update: 1,
+      delete: 0,
+      examples: [
+        { verb: 'update', namespace: nsName, kind: 'Namespace', name: nsName },
+        { verb: 'create', namespace: nsName, kind: 'NetworkPolicy', name: 'posture-default-deny' },
+        { verb: 'create', namespace: nsName, kind: 'NetworkPolicy', name: 'posture-allow-dns' },
+        { verb: 'create', namespace: nsName, kind: 'NetworkPolicy', name: 'posture-allow-same-namespace' },
+      ],
+    });
+    const path = join(cp.dir, `${audited}.yaml`);
+    await writeFile(path, stringify({ apiVersion: 'posture.dev/v1alpha1', kind: 'SecurityBaseline', metadata: { name: audited }, spec }));
+    const r = await posture(['diff', '--baseline', path, '--kubeconfig', kubeconfig]);
+    const verbs = r.stdout.split('\n').flatMap((l) => {
+      const m = /^ {2}([+~-]) (create|update|labels|delete) (\S+) (\S+)$/.exec(l);
+      return m === null ? [] : [{ verb: m[2] === 'labels' ? 'update' : m[2], namespace: nsName, kind: m[3], name: m[4] }];
+    });
+    assert.deepEqual(verbs, status?.examples);
+  });
+
   it('exits 2 with one line when the cluster cannot be read', async () => {
     const broken = join(cp.dir, `unreachable-${s}.kubeconfig`);
     await writeFile(broken, stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1', 'insecure-skip-tls-verify': true } }], users: [{ name: 'u', user: { token: 'x' } }], contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }], 'current-context': 'x' }));
