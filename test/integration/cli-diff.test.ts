@@ -148,7 +148,7 @@ describe('posture diff against a live cluster (read only)', function () {
       const m = /^ {2}([+~-]) (create|update|labels|delete) (\S+) (\S+)$/.exec(l);
       return m === null ? [] : [{ verb: m[2] === 'labels' ? 'update' : m[2], namespace: nsName, kind: m[3], name: m[4] }];
     });
-    assert.deepEqual(verbs, status?.examples);
+    assert.deepEqual(verbs, status.examples);
   });
 
   it('exits 2 with one line when the cluster cannot be read', async () => {
