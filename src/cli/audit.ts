@@ -1,3 +1,4 @@
+import { AUDIT_HELP } from './help.js';
 import type { Severity } from '../audit/types.js';
 import { choice, flag, parse, stringValue, stringValues } from './args.js';
 import { loadOneBaseline } from './baselines.js';
@@ -11,31 +12,6 @@ import { buildReport, failsAt, SEVERITIES } from './output/report.js';
 import { renderSarif } from './output/sarif.js';
 import { renderTable } from './output/table.js';
 import { version } from './version.js';
-
-export const AUDIT_HELP = `Usage: posture audit -f PATH... [--baseline FILE] [-o FORMAT] [--fail-on SEVERITY] [--namespace NAME]
-
-Audits Kubernetes manifests with the operator's own check catalog (docs/checks.md), offline.
-
-  -f, --filename PATH   a file, a directory (recursive: .yaml, .yml, .json) or - for standard input;
-                        repeat for more (helm template ... | posture audit -f -)
-  --baseline FILE       a SecurityBaseline whose spec.audit applies (exemptions, disabled checks,
-                        allowed registries) and whose podSecurity.enforce sets the level checked
-  -n, --namespace NAME  where objects without a namespace are audited (default: default)
-  -o, --output FORMAT   table (default), json, sarif, junit or policyreport
-  --fail-on SEVERITY    exit 1 when a result fails at this severity or above:
-                        critical, high, medium or low
-  --show-passed         table: list passing results too
-  --complete            the input is everything its namespaces hold, read from a cluster
-                        (kubectl get ... -o yaml): what is absent is absent, and pods are live
-                        pods, so no check is skipped for want of cluster state
-
-Checks that read what only a cluster knows (a namespace's labels, NetworkPolicies, quotas,
-LimitRanges, the default ServiceAccount) are skip, with the reason, unless the input holds them
-or --complete is given.
-
-Exit codes: 0 no failing result at or above --fail-on (or no --fail-on), 1 there is one, 2 bad input
-(unknown flag, unreadable file, invalid YAML, invalid baseline).
-`;
 
 const FORMATS = ['table', 'json', 'sarif', 'junit', 'policyreport'] as const;
 const FAIL_ON = SEVERITIES.filter((s): s is Exclude<Severity, 'info'> => s !== 'info');

@@ -1,3 +1,4 @@
+import { DIFF_HELP } from './help.js';
 import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
 import { POD_SECURITY_ANNOTATION } from '../api/names.js';
@@ -5,25 +6,12 @@ import type { Action } from '../controller/plan.js';
 import { flag, parse, stringValue } from './args.js';
 import { loadOneBaseline } from './baselines.js';
 import { planDiff, type NamespaceDiff } from './diffplan.js';
-import { EXIT_FINDINGS, EXIT_OK, UsageError, type Io } from './io.js';
+import { EXIT_FINDINGS, EXIT_OK, isUsageError, UsageError, type Io } from './io.js';
 import { connect, readCluster } from './live.js';
 
-export const DIFF_HELP = `Usage: posture diff --baseline FILE [--kubeconfig PATH] [--operator-namespace NS]
-
-Shows what Enforce would create, update or delete in a live cluster if the SecurityBaseline in
-FILE were applied (replacing the one of the same name): for every namespace it would select or
-holds objects in today, the objects and Namespace labels, with a unified diff for each update.
-It only reads (get and list); it never writes.
-
-  --baseline FILE          the SecurityBaseline to compare (one per file)
-  --kubeconfig PATH        default: KUBECONFIG, then ~/.kube/config
-  --operator-namespace NS  the operator's namespace, never selected (default: posture-system)
-
-Exit codes: 0 no differences, 1 differences, 2 bad input or the cluster cannot be read.
-`;
-
+/** Keys sorted: the API server returns maps in key order, so a rendered map would otherwise differ only in order. */
 function yaml(value: unknown): string {
-  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false, sortMapEntries: true });
 }
 
 function pickKeys(source: Record<string, unknown>, like: Record<string, unknown>): Record<string, unknown> {
@@ -89,7 +77,7 @@ export async function diff(args: readonly string[], io: Io): Promise<number> {
   try {
     state = await readCluster(client);
   } catch (err) {
-    if (err instanceof UsageError) throw err;
+    if (isUsageError(err)) throw err;
     throw new UsageError(`cannot read the cluster at ${client.server}: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     await client.close();

@@ -34,6 +34,9 @@ async function listDirectory(dir: string, depth: number, out: string[]): Promise
   if (depth > LIMITS.depth) throw new UsageError(`${dir}: directories nested deeper than ${LIMITS.depth}`);
   const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
+    // Hidden entries are not manifests: .git, .github, and the ..data and ..<timestamp> copies of a
+    // mounted ConfigMap (which would give every file twice).
+    if (e.name.startsWith('.')) continue;
     const path = join(dir, e.name);
     // Symbolic links to directories are not followed: a link cycle would never end.
     if (e.isDirectory()) await listDirectory(path, depth + 1, out);
@@ -42,7 +45,7 @@ async function listDirectory(dir: string, depth: number, out: string[]): Promise
   }
 }
 
-/** The files a path names: itself, or every .yaml/.yml/.json below it, in name order. */
+/** The files a path names: itself, or every .yaml/.yml/.json below it (hidden ones left out), in name order. */
 async function expand(path: string, cwd: string): Promise<string[]> {
   const absolute = resolve(cwd, path);
   const info = await lstat(absolute).catch(() => undefined);

@@ -20,6 +20,14 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/**
+ * By name, not instanceof: a command is loaded with import(), and a loader (tsx under mocha) may
+ * give it its own instance of this module.
+ */
+export function isUsageError(err: unknown): err is UsageError {
+  return err instanceof Error && err.name === 'UsageError';
+}
+
 /** Standard input, bounded: a pipe that never ends or is huge must not exhaust memory. */
 export async function readBounded(stream: AsyncIterable<Buffer | string>, maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];

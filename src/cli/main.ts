@@ -1,34 +1,19 @@
-import { audit, AUDIT_HELP } from './audit.js';
-import { diff, DIFF_HELP } from './diff.js';
-import { EXIT_BAD_INPUT, EXIT_OK, UsageError, type Io } from './io.js';
-import { render, RENDER_HELP } from './render.js';
-import { validate, VALIDATE_HELP } from './validate.js';
+import { HELP, HELPS } from './help.js';
+import { EXIT_BAD_INPUT, EXIT_OK, isUsageError, type Io } from './io.js';
 import { version } from './version.js';
 
-export const HELP = `Usage: posture COMMAND [options]
+export { HELP, HELPS };
 
-The operator's own rendering, planning and audit code, offline, for pull requests and CI.
-
-Commands:
-  audit     audit manifests with the operator's check catalog (table, json, sarif, junit, policyreport)
-  render    print what Enforce would write into a namespace, or why nothing
-  diff      what Enforce would create, update or delete in a live cluster (read only)
-  validate  check SecurityBaselines with the API server's and the operator's rules
-
-Run posture COMMAND --help for a command's options. posture --version prints the version.
-
-Exit codes: 0 ok; 1 findings at or above --fail-on (audit), differences (diff), an invalid
-baseline (validate); 2 bad input. See docs/cli.md.
-`;
-
+/**
+ * Each command is loaded when it runs: diff brings the Kubernetes client, which an offline audit in
+ * CI should not pay for at every start.
+ */
 const COMMANDS: Readonly<Record<string, (args: readonly string[], io: Io) => Promise<number>>> = {
-  audit: (args, io) => audit(args, io, () => new Date()),
-  render,
-  diff,
-  validate,
+  audit: async (args, io) => (await import('./audit.js')).audit(args, io, () => new Date()),
+  render: async (args, io) => (await import('./render.js')).render(args, io),
+  diff: async (args, io) => (await import('./diff.js')).diff(args, io),
+  validate: async (args, io) => (await import('./validate.js')).validate(args, io),
 };
-
-export const HELPS: Readonly<Record<string, string>> = { audit: AUDIT_HELP, render: RENDER_HELP, diff: DIFF_HELP, validate: VALIDATE_HELP };
 
 /** Runs one command; returns the exit code. Bad input is one line on stderr and exit 2, never a stack trace. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -50,7 +35,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     return await run(rest, io);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (isUsageError(err)) {
       io.stderr(`posture ${command}: ${err.message}\n`);
       return EXIT_BAD_INPUT;
     }

@@ -1,3 +1,4 @@
+import { RENDER_HELP } from './help.js';
 import { stringify } from 'yaml';
 import { FIELD_MANAGER, KIND } from '../api/names.js';
 import { renderNamespace } from '../render/index.js';
@@ -9,23 +10,6 @@ import { loadBaselines } from './baselines.js';
 import { readManifests } from './inputs.js';
 import { EXIT_OK, UsageError, type Io } from './io.js';
 import { explainSelection, namespaceFacts } from './selection.js';
-
-export const RENDER_HELP = `Usage: posture render --baseline FILE... --namespace NAME [--labels k=v,...] [-f NAMESPACE_FILE]
-
-Prints, as YAML, exactly what Enforce would write into one namespace: the Namespace labels and the
-generated objects, from the operator's own rendering code. When nothing would be written it says
-why, in one line: not selected, excluded, always excluded, or lost to a higher-priority baseline
-among those given.
-
-  --baseline FILE          SecurityBaseline file(s); repeat to let several compete by priority
-  -n, --namespace NAME     the namespace (or the name of the Namespace in -f)
-  --labels k=v,...         the namespace's labels
-  -f, --filename FILE      a file with the Namespace object (its name and labels)
-  --operator-namespace NS  the operator's own namespace, which is never selected
-
-Lines starting with # are comments, so the output can be piped to kubectl apply --dry-run.
-Exit codes: 0 rendered (or nothing to render, with the reason), 2 bad input.
-`;
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

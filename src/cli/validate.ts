@@ -1,20 +1,10 @@
+import { VALIDATE_HELP } from './help.js';
 import { API_VERSION, KIND } from '../api/names.js';
 import { describeIssues } from '../api/parse.js';
 import { securityBaselineSpecSchema } from '../api/securitybaseline.js';
 import { flag, parse } from './args.js';
 import { readManifests, type Manifest } from './inputs.js';
 import { EXIT_FINDINGS, EXIT_OK, UsageError, type Io } from './io.js';
-
-export const VALIDATE_HELP = `Usage: posture validate FILE...
-
-Checks SecurityBaselines offline with the rules the API server (the CRD's schema and CEL rules)
-and the operator apply, from the same zod schema the CRD is generated from, with the same
-messages, each naming the field. FILE is a file, a directory (recursive) or - for standard input;
-documents of other kinds are ignored.
-
-Exit codes: 0 every SecurityBaseline is valid, 1 at least one is invalid, 2 bad input (no
-SecurityBaseline found, unreadable file, invalid YAML).
-`;
 
 /** What the API server checks of the object itself, before the schema: a cluster-scoped object's name. */
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

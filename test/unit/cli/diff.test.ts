@@ -53,13 +53,13 @@ describe('posture diff: planning against what the cluster holds', () => {
         '      --- Namespace a (cluster)',
         '      +++ Namespace a (baseline)',
         '      @@ -1,3 +1,5 @@',
+        '       annotations:',
+        '      -  posture.dev/pod-security: null',
         '      -labels: {}',
+        '      +  posture.dev/pod-security: tenants',
         '      +labels:',
         '      +  pod-security.kubernetes.io/enforce: baseline',
         '      +  pod-security.kubernetes.io/enforce-version: latest',
-        '       annotations:',
-        '      -  posture.dev/pod-security: null',
-        '      +  posture.dev/pod-security: tenants',
       ].join('\n'),
     );
     const del = d.actions[1];

@@ -40,13 +40,15 @@ describe('posture: reading manifests', () => {
     assert.throws(() => parseManifests(bomb, 'bomb.yaml'), /^UsageError: bomb\.yaml:1: .*alias/i);
   });
 
-  it('reads a directory recursively, .yaml, .yml and .json only, in name order, with paths as given', async () => {
+  it('reads a directory recursively, .yaml, .yml and .json only, hidden entries left out, in name order', async () => {
     const dir = await files({
       'b/deploy.yml': PRIVILEGED,
       'a.yaml': NAMESPACE,
       'b/c/svc.json': '{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "namespace": "team-a"}}',
       'README.md': 'apiVersion: v1\nkind: Secret\n',
       'values.txt': 'apiVersion: v1\nkind: Secret\n',
+      '.github/workflows/ci.yaml': 'apiVersion: v1\nkind: Secret\n',
+      '..2026_11_29/a.yaml': NAMESPACE,
     });
     const { manifests } = await readManifests(['.'], io(dir));
     assert.deepEqual(manifests.map((m) => `${m.file}:${m.line} ${m.object.kind}`), ['a.yaml:1 Namespace', join('b', 'c', 'svc.json') + ':1 Service', join('b', 'deploy.yml') + ':1 Deployment']);
