@@ -32,6 +32,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.stderr(`posture: unknown command ${JSON.stringify(command)}; commands: ${Object.keys(COMMANDS).join(', ')} (see posture --help)\n`);
     return EXIT_BAD_INPUT;
   }
+  // Help without loading the command: diff --help should not wait for the Kubernetes client.
+  const help = HELPS[command];
+  if (help !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    io.stdout(help);
+    return EXIT_OK;
+  }
   try {
     return await run(rest, io);
   } catch (err) {
