@@ -1,7 +1,7 @@
 import { DIFF_HELP } from './help.js';
 import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
-import { POD_SECURITY_ANNOTATION } from '../api/names.js';
+import { POD_SECURITY_ANNOTATION, PROTECTED_LABEL } from '../api/names.js';
 import type { Action } from '../controller/plan.js';
 import { flag, parse, stringValue } from './args.js';
 import { loadOneBaseline } from './baselines.js';
@@ -44,7 +44,8 @@ export function describeAction(a: Action, nsLabels: Readonly<Record<string, stri
       return `  ~ update ${a.object.kind} ${a.object.metadata.name}\n${patch(`${a.object.kind} ${a.object.metadata.name}`, have, want)}`;
     }
     case 'labels': {
-      const psa = (labels: Readonly<Record<string, string>>): Record<string, string> => Object.fromEntries(Object.entries(labels).filter(([k]) => k.startsWith('pod-security.kubernetes.io/')).sort());
+      // The labels the operator owns on a Namespace: Pod Security, and the guard's protected marker.
+      const psa = (labels: Readonly<Record<string, string>>): Record<string, string> => Object.fromEntries(Object.entries(labels).filter(([k]) => k.startsWith('pod-security.kubernetes.io/') || k === PROTECTED_LABEL).sort());
       const have = { labels: psa(nsLabels), annotations: { [POD_SECURITY_ANNOTATION]: nsAnnotations[POD_SECURITY_ANNOTATION] ?? null } };
       const want = { labels: psa(a.desired.labels), annotations: { [POD_SECURITY_ANNOTATION]: a.desired.annotations[POD_SECURITY_ANNOTATION] ?? null } };
       return `  ~ labels Namespace ${a.namespace}\n${patch(`Namespace ${a.namespace}`, have, want)}`;
