@@ -3,6 +3,7 @@ import type { KubeClient } from '../kube/client.js';
 import { apply, remove } from '../kube/operations.js';
 import { ADMISSION_TYPES, SECURITY_BASELINE, resourceTypeOf } from '../kube/resources.js';
 import { renderGuardPolicies } from '../render/admission/guard.js';
+import type { AdmissionObject } from '../render/admission/policy.js';
 import { OPERATOR_NAMESPACE } from '../render/admission/fence.js';
 import type { CacheView, CachedObject, Caches } from '../runtime/caches.js';
 import { nameKey, watchFor, watchOwned, type ControllerSpec, type ReconcileContext } from '../runtime/controller.js';
@@ -33,6 +34,24 @@ function existingFor(caches: CacheView, baseline: string): ExistingAdmissionObje
   );
 }
 
+/**
+ * The operator's own username, asked of the API server (SelfSubjectReview, allowed to every
+ * authenticated user): its guards exempt it, whatever namespace and ServiceAccount name it was
+ * installed with.
+ */
+async function whoAmI(client: KubeClient): Promise<string> {
+  const review = await client.request<{ status?: { userInfo?: { username?: string } } }>({
+    verb: 'create',
+    resource: 'selfsubjectreviews',
+    method: 'POST',
+    path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+  });
+  const username = review.status?.userInfo?.username;
+  if (username === undefined || username === '') throw new Error('SelfSubjectReview returned no username');
+  return username;
+}
+
 async function act(client: KubeClient, action: GuardAction, ctx: ReconcileContext): Promise<void> {
   if (action.type === 'apply') {
     await apply(client, action.object);
@@ -49,6 +68,7 @@ async function act(client: KubeClient, action: GuardAction, ctx: ReconcileContex
  * they are (a typo never removes protection; the garbage collector removes them with the baseline).
  */
 export function guardController(deps: GuardControllerDeps): ControllerSpec<string> {
+  let operatorUser: string | undefined;
   return {
     name: 'guard',
     keys: nameKey,
@@ -60,7 +80,13 @@ export function guardController(deps: GuardControllerDeps): ControllerSpec<strin
     reconcile: async (name, ctx) => {
       const known = deps.baselines.get(name);
       if (known !== undefined && (!known.parsed.ok || known.terminating)) return {};
-      const desired = known?.parsed.ok === true ? renderGuardPolicies(known.parsed.baseline, deps.operatorNamespace ?? OPERATOR_NAMESPACE) : [];
+      const baseline = known?.parsed.ok === true ? known.parsed.baseline : undefined;
+      let desired: AdmissionObject[] = [];
+      if (baseline?.spec.guard !== undefined) {
+        // Asked only once a baseline has a guard: without one the operator sends nothing new.
+        operatorUser ??= await whoAmI(deps.client);
+        desired = renderGuardPolicies(baseline, deps.operatorNamespace ?? OPERATOR_NAMESPACE, operatorUser);
+      }
       for (const action of planGuard(name, desired, existingFor(deps.caches, name))) await act(deps.client, action, ctx);
       return {};
     },

@@ -94,6 +94,14 @@ describe('rendering spec.guard as ValidatingAdmissionPolicies', () => {
     assert.equal(globRegex('a.b?c*'), '^a\\.b.c.*$');
   });
 
+  it('exempts the operator by the username it runs as (a Helm release may name it otherwise)', () => {
+    const objects = renderGuardPolicies(baseline({ guard: ALL_DENY }), 'platform', 'system:serviceaccount:platform:posture');
+    for (const p of objects.filter((o): o is ValidatingAdmissionPolicy => o.kind === 'ValidatingAdmissionPolicy')) {
+      assert.match(p.spec.matchConditions?.[0]?.expression ?? '', /request\.userInfo\.username in \['system:serviceaccount:platform:posture'/);
+      assert.doesNotMatch(JSON.stringify(p.spec), /posture-system/);
+    }
+  });
+
   it('keeps names within 253 characters', () => {
     const long = guardPolicyName('x'.repeat(253), 'objects');
     assert.ok(long.length <= 253);

@@ -39,8 +39,8 @@ const MANAGED_RESOURCES: ResourceRule[] = [
  * refusing those would leave a namespace stuck Terminating. Never for pods: a ReplicaSet's pods
  * are created by a controller, and they are exactly what must wait for protection.
  */
-function exemptCel(groups: readonly string[], controllers: boolean): string {
-  const users = celStrings(controllers ? [OPERATOR_USER, 'system:kube-controller-manager'] : [OPERATOR_USER]);
+function exemptCel(operatorUser: string, groups: readonly string[], controllers: boolean): string {
+  const users = celStrings(controllers ? [operatorUser, 'system:kube-controller-manager'] : [operatorUser]);
   const terms = [`request.userInfo.username in ${users}`];
   if (controllers) terms.push("request.userInfo.username.startsWith('system:serviceaccount:kube-system:')");
   if (groups.length > 0) terms.push(`(has(request.userInfo.groups) && request.userInfo.groups.exists(g, g in ${celStrings(groups)}))`);
@@ -51,7 +51,7 @@ function who(groups: readonly string[]): string {
   return groups.length === 0 ? 'only posture-operator' : `only posture-operator and members of ${groups.join(', ')}`;
 }
 
-function policy(b: ValidBaseline, kind: GuardKind, rules: ResourceRule[], variables: { name: string; expression: string }[], validations: Validation[]): ValidatingAdmissionPolicy {
+function policy(b: ValidBaseline, op: OperatorIdentity, kind: GuardKind, rules: ResourceRule[], variables: { name: string; expression: string }[], validations: Validation[]): ValidatingAdmissionPolicy {
   return {
     apiVersion: ADMISSION_API_VERSION,
     kind: 'ValidatingAdmissionPolicy',
@@ -59,7 +59,7 @@ function policy(b: ValidBaseline, kind: GuardKind, rules: ResourceRule[], variab
     spec: {
       failurePolicy: 'Fail',
       matchConstraints: { resourceRules: rules },
-      matchConditions: [{ name: 'not-exempt', expression: `!(${exemptCel(b.spec.guard?.exemptGroups ?? [], kind === 'objects')})` }],
+      matchConditions: [{ name: 'not-exempt', expression: `!(${exemptCel(op.user, b.spec.guard?.exemptGroups ?? [], kind === 'objects')})` }],
       variables,
       validations,
     },
@@ -85,15 +85,16 @@ function binding(p: ValidatingAdmissionPolicy, b: ValidBaseline, action: GuardAc
 }
 
 /** No pod in a selected namespace before the operator marked it protected, after writing its objects. */
-function podsPolicy(b: ValidBaseline, operatorNamespace: string): ValidatingAdmissionPolicy {
+function podsPolicy(b: ValidBaseline, op: OperatorIdentity): ValidatingAdmissionPolicy {
   return policy(
     b,
+    op,
     'pods',
     [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }],
     [],
     [
       {
-        expression: `!(${selectedCel('namespaceObject', b.spec, operatorNamespace)}) || ${celString(PROTECTED_LABEL)} in ${labelsOf('namespaceObject')}`,
+        expression: `!(${selectedCel('namespaceObject', b.spec, op.namespace)}) || ${celString(PROTECTED_LABEL)} in ${labelsOf('namespaceObject')}`,
         messageExpression: `'namespace ' + namespaceObject.metadata.name + ' is not yet protected by SecurityBaseline ${b.name}; retry in a moment'`,
         reason: 'Forbidden',
       },
@@ -102,16 +103,17 @@ function podsPolicy(b: ValidBaseline, operatorNamespace: string): ValidatingAdmi
 }
 
 /** The managed objects, the names they take (posture-*) and the operator's PolicyReport. */
-function objectsPolicy(b: ValidBaseline, operatorNamespace: string): ValidatingAdmissionPolicy {
+function objectsPolicy(b: ValidBaseline, op: OperatorIdentity): ValidatingAdmissionPolicy {
   const labelled = (o: string): string => `(${o} != null && ${celString(MANAGED_BY_LABEL)} in ${labelsOf(o)} && ${labelsOf(o)}[${celString(MANAGED_BY_LABEL)}] == ${celString(MANAGED_BY_VALUE)})`;
   return policy(
     b,
+    op,
     'objects',
     MANAGED_RESOURCES,
     [{ name: 'managed', expression: `request.name.startsWith(${celString(OBJECT_NAME_PREFIX)}) || ${labelled('object')} || ${labelled('oldObject')}` }],
     [
       {
-        expression: `!variables.managed || !(${selectedCel('namespaceObject', b.spec, operatorNamespace)})`,
+        expression: `!variables.managed || !(${selectedCel('namespaceObject', b.spec, op.namespace)})`,
         messageExpression:
           `request.resource.resource + ' ' + request.namespace + '/' + request.name + ' is managed by SecurityBaseline ${b.name}: ` +
           `${who(b.spec.guard?.exemptGroups ?? [])} may ' + (request.operation == 'CREATE' ? 'create' : request.operation == 'DELETE' ? 'delete' : 'change') + ' it'`,
@@ -122,18 +124,19 @@ function objectsPolicy(b: ValidBaseline, operatorNamespace: string): ValidatingA
 }
 
 /** The selecting labels, the Pod Security labels this baseline sets, and the protected mark. */
-function labelsPolicy(b: ValidBaseline, operatorNamespace: string): ValidatingAdmissionPolicy {
+function labelsPolicy(b: ValidBaseline, op: OperatorIdentity): ValidatingAdmissionPolicy {
   const keys = [...new Set([...selectingKeys(b.spec.namespaceSelector), ...Object.keys(renderNamespaceLabels(b).labels), PROTECTED_LABEL])].sort();
   const [oldLabels, newLabels] = [labelsOf('oldObject'), labelsOf('object')];
   const changed = `(k in ${oldLabels}) != (k in ${newLabels}) || (k in ${oldLabels} && ${oldLabels}[k] != ${newLabels}[k])`;
   return policy(
     b,
+    op,
     'labels',
     [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['namespaces'] }],
     [{ name: 'changed', expression: `request.operation != 'UPDATE' ? [] : ${celStrings(keys)}.filter(k, ${changed})` }],
     [
       {
-        expression: `request.operation != 'UPDATE' || size(variables.changed) == 0 || !(${selectedCel('oldObject', b.spec, operatorNamespace)})`,
+        expression: `request.operation != 'UPDATE' || size(variables.changed) == 0 || !(${selectedCel('oldObject', b.spec, op.namespace)})`,
         messageExpression:
           `size(variables.changed) == 0 ? '' : 'label ' + variables.changed[0] + ' of namespace ' + request.name + ' is guarded by SecurityBaseline ${b.name}: ` +
           `${who(b.spec.guard?.exemptGroups ?? [])} may change it'`,
@@ -149,17 +152,24 @@ function labelsPolicy(b: ValidBaseline, operatorNamespace: string): ValidatingAd
 }
 
 /** Every policy and binding spec.guard asks for; [] when the guard is absent, all Off, or the baseline only audits. */
-export function renderGuardPolicies(b: ValidBaseline, operatorNamespace: string): AdmissionObject[] {
+/** Who the operator is: its namespace (never selected) and its username (always exempt). */
+export interface OperatorIdentity {
+  namespace: string;
+  user: string;
+}
+
+export function renderGuardPolicies(b: ValidBaseline, operatorNamespace: string, operatorUser: string = OPERATOR_USER): AdmissionObject[] {
+  const op: OperatorIdentity = { namespace: operatorNamespace, user: operatorUser };
   const guard = b.spec.guard;
   if (guard === undefined || b.spec.mode !== 'Enforce') return [];
   const out: AdmissionObject[] = [];
   const add = (action: GuardAction, p: ValidatingAdmissionPolicy, selectNamespaces: boolean): void => {
     if (action !== 'Off') out.push(p, binding(p, b, action, selectNamespaces));
   };
-  add(guard.podsBeforeProtection, podsPolicy(b, operatorNamespace), true);
-  add(guard.managedObjects, objectsPolicy(b, operatorNamespace), true);
+  add(guard.podsBeforeProtection, podsPolicy(b, op), true);
+  add(guard.managedObjects, objectsPolicy(b, op), true);
   // Matched in CEL on the old labels: the binding's selector sees the new ones, which would let
   // removing the selecting label escape.
-  add(guard.namespaceLabels, labelsPolicy(b, operatorNamespace), false);
+  add(guard.namespaceLabels, labelsPolicy(b, op), false);
   return out;
 }
