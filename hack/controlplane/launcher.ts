@@ -531,7 +531,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
     const controllerManager = startProcess(dir, 'kube-controller-manager', path.join(binDir, 'kube-controller-manager'), [
       `--kubeconfig=${cmKubeconfig}`,
-      '--controllers=*',
+      // Every default controller, and the replicaset controller named because tests rely on it:
+      // test/integration/guard.test.ts shows a ReplicaSet's pods refused by spec.guard until its
+      // namespace is protected, then created (there is no scheduler or kubelet: they stay Pending).
+      '--controllers=*,replicaset',
       `--service-account-private-key-file=${file('sa.key')}`,
       `--root-ca-file=${file('ca.crt')}`,
       '--use-service-account-credentials=false',
