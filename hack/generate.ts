@@ -1,10 +1,12 @@
-// Regenerates crds/ from the zod schema in src/api. `--check` fails instead when crds/ is stale.
+// Regenerates crds/ and docs/api.md from the zod schema in src/api, and config/rbac/role.yaml from the
+// kind registry (src/kube/kinds.ts). `--check` fails instead when one is stale.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { securityBaselineCrd } from '../src/api/crd.js';
 import { apiMarkdown } from '../src/api/docs.js';
+import { clusterRoleYaml } from './clusterrole.js';
 
 // crds/ is the published file; config/crd/bases/ and the Helm chart's crds/ hold the same bytes
 // because kustomize and Helm only read files below their own directories.
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
   const outputs: [string, string][] = [
     ...targets.map((t): [string, string] => [t, renderCrdYaml()]),
     [fileURLToPath(new URL('../docs/api.md', import.meta.url)), apiMarkdown()],
+    [fileURLToPath(new URL('../config/rbac/role.yaml', import.meta.url)), clusterRoleYaml()],
   ];
   const check = process.argv.includes('--check');
   for (const [target, text] of outputs) {

@@ -3,7 +3,7 @@
 // Run: node --expose-gc --import tsx hack/measure-cache.ts   (starts and stops its own control plane)
 import { startControlPlane } from './controlplane/launcher.js';
 import { adminClient } from './install.js';
-import { compact } from '../src/kube/transform.js';
+import { compact } from '../src/kube/resources.js';
 
 const PODS = 1000;
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -2,6 +2,7 @@ import { POLICY_REPORT_NAME } from '../api/names.js';
 import { checkById } from './catalog.js';
 import { summarize } from './scoring.js';
 import type { Finding } from './types.js';
+import { apiVersionOfKind } from '../kube/resources.js';
 
 /**
  * The wgpolicyk8s.io/v1alpha2 PolicyReport that Policy Reporter and Kyverno's tooling read.
@@ -24,28 +25,6 @@ const SOURCE = 'posture-operator';
 export const MAX_REPORT_BYTES = 768 * 1024;
 const MAX_MESSAGE = 1024;
 const MAX_PROPERTY = 256;
-
-const API_VERSION_OF: Record<string, string> = {
-  Pod: 'v1',
-  Namespace: 'v1',
-  ServiceAccount: 'v1',
-  Service: 'v1',
-  ConfigMap: 'v1',
-  ResourceQuota: 'v1',
-  LimitRange: 'v1',
-  Deployment: 'apps/v1',
-  ReplicaSet: 'apps/v1',
-  StatefulSet: 'apps/v1',
-  DaemonSet: 'apps/v1',
-  Job: 'batch/v1',
-  CronJob: 'batch/v1',
-  Ingress: 'networking.k8s.io/v1',
-  NetworkPolicy: 'networking.k8s.io/v1',
-  Role: 'rbac.authorization.k8s.io/v1',
-  RoleBinding: 'rbac.authorization.k8s.io/v1',
-  ClusterRole: 'rbac.authorization.k8s.io/v1',
-  ClusterRoleBinding: 'rbac.authorization.k8s.io/v1',
-};
 
 export interface PolicyReportResult {
   source: string;
@@ -91,7 +70,7 @@ export function policyReportResults(findings: readonly Finding[], now: Date): Po
   const seconds = Math.floor(now.getTime() / 1000);
   return findings.map((f) => {
     const check = checkById(f.checkId);
-    const resource = { apiVersion: API_VERSION_OF[f.resource.kind] ?? 'v1', kind: f.resource.kind, name: f.resource.name };
+    const resource = { apiVersion: apiVersionOfKind(f.resource.kind) ?? 'v1', kind: f.resource.kind, name: f.resource.name };
     return {
       source: SOURCE,
       policy: f.checkId,

@@ -16,17 +16,8 @@ import type {
   ServiceAccount,
 } from '../audit/types.js';
 import { topLevelWorkloads, type WorkloadObject } from '../audit/workloads.js';
+import { WORKLOAD_KINDS } from '../kube/resources.js';
 import type { CacheView, CachedObject } from '../runtime/caches.js';
-
-const WORKLOAD_PLURALS: readonly [string, string][] = [
-  ['pods', 'Pod'],
-  ['deployments', 'Deployment'],
-  ['replicasets', 'ReplicaSet'],
-  ['statefulsets', 'StatefulSet'],
-  ['daemonsets', 'DaemonSet'],
-  ['jobs', 'Job'],
-  ['cronjobs', 'CronJob'],
-];
 
 function name(o: CachedObject): string {
   return o.metadata?.name ?? '';
@@ -71,7 +62,7 @@ export function gatherAuditInput(cache: CacheView, namespace: string, config: Au
   const view: CacheView = { get: (p, n, ns) => cache.get(p, n, ns), list: (p, ns) => [...cache.list(p, ns)].sort(byName) };
   const ns = view.get('namespaces', namespace);
   const workloadObjects: WorkloadObject[] = [];
-  for (const [plural, kind] of WORKLOAD_PLURALS) {
+  for (const [plural, kind] of WORKLOAD_KINDS) {
     for (const o of view.list(plural, namespace)) workloadObjects.push({ ...(o as unknown as WorkloadObject), kind, metadata: { ...(o.metadata as WorkloadObject['metadata']) } });
   }
   const roleBindings = view.list('rolebindings', namespace).map((o) => binding(o, 'RoleBinding'));

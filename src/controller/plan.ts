@@ -1,7 +1,7 @@
 import { API_VERSION, BASELINE_LABEL, FIELD_MANAGER, KIND, POD_SECURITY_ANNOTATION, PROTECTED_LABEL } from '../api/names.js';
 import { deepEqual } from '../runtime/equality.js';
 import type { DesiredNamespaceLabels } from '../render/namespace.js';
-import { normalizeContent } from '../render/normalize.js';
+import { normalizeContent } from '../kube/resources.js';
 import type { DesiredObject } from '../render/objects.js';
 
 export interface ManagedFieldsEntry {

@@ -4,8 +4,7 @@ import type { Finding, ServerVersion } from '../audit/types.js';
 import type { KubeClient } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
 import type { EventRecorder } from '../kube/events.js';
-import { ADMISSION_TYPES, AUDITED_TYPES, MANAGED_TYPES, NAMESPACE, POLICY_REPORT, SECURITY_BASELINE } from '../kube/resources.js';
-import { compact } from '../kube/transform.js';
+import { CACHED_TYPES, compact, POLICY_REPORT, SECURITY_BASELINE } from '../kube/resources.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Manager } from '../runtime/manager.js';
 import { Emitter } from '../runtime/source.js';
@@ -35,10 +34,8 @@ export interface OperatorDeps {
 export function addControllers(manager: Manager, deps: OperatorDeps): void {
   const { client, log, metrics, events } = deps;
   const { caches, clock } = manager;
-  for (const type of [SECURITY_BASELINE, NAMESPACE, ...MANAGED_TYPES, ...AUDITED_TYPES]) {
-    // The managed kinds are watched whole (not only ours): the audit reads the namespace's others too.
-    caches.add(type, type === SECURITY_BASELINE ? undefined : (o) => compact(type.plural, o));
-  }
+  // The managed kinds are watched whole (not only ours): the audit reads the namespace's others too.
+  for (const type of CACHED_TYPES) caches.add(type, (o) => compact(type.plural, o));
   const baselines = new BaselineRegistry();
   const baselineChanges = trackBaselines(baselines, caches.source(SECURITY_BASELINE.plural));
   const changed = new Emitter<string>();
@@ -94,8 +91,6 @@ export function addControllers(manager: Manager, deps: OperatorDeps): void {
     }),
   );
   manager.add(finalizerController({ client, caches, baselines, baselineChanges, released: enforcement.released }));
-  // spec.guard: the admission policies of each baseline (few, cluster-scoped: cached whole).
-  for (const type of ADMISSION_TYPES) caches.add(type);
   manager.add(guardController({ client, caches, baselines, baselineChanges, operatorNamespace: deps.operatorNamespace }));
   manager.add(enforcement.spec);
   manager.add(

@@ -1,3 +1,6 @@
+import { apiVersionOf, KINDS, type Kind } from './kinds.js';
+import { project } from './transform.js';
+
 /** Where each kind the operator reads or writes lives in the API. */
 export interface ResourceType {
   apiVersion: string;
@@ -11,60 +14,60 @@ export interface ManagedType extends ResourceType {
   contentKeys: readonly string[];
 }
 
-export const NAMESPACE: ResourceType = { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
-export const SECURITY_BASELINE: ResourceType = {
-  apiVersion: 'posture.dev/v1alpha1',
-  kind: 'SecurityBaseline',
-  plural: 'securitybaselines',
-  namespaced: false,
-};
-export const EVENT: ResourceType = { apiVersion: 'events.k8s.io/v1', kind: 'Event', plural: 'events', namespaced: true };
+function typeOf(k: Kind): ResourceType {
+  return { apiVersion: apiVersionOf(k), kind: k.kind, plural: k.plural, namespaced: k.namespaced };
+}
 
-const RBAC = 'rbac.authorization.k8s.io/v1';
+const ALL: readonly ResourceType[] = KINDS.map(typeOf);
+
+/** The resource type of a kind by name; throws for a kind the registry does not declare. */
+export function typeOfKind(kind: string): ResourceType {
+  const found = ALL.find((t) => t.kind === kind);
+  if (found === undefined) throw new Error(`no kind ${kind} in src/kube/kinds.ts`);
+  return found;
+}
+
+export const NAMESPACE = typeOfKind('Namespace');
+export const SECURITY_BASELINE = typeOfKind('SecurityBaseline');
+export const EVENT = typeOfKind('Event');
+export const POLICY_REPORT = typeOfKind('PolicyReport');
 
 /** The kinds the operator creates in namespaces, in the order it applies them. */
-export const MANAGED_TYPES: readonly ManagedType[] = [
-  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', plural: 'networkpolicies', namespaced: true, contentKeys: ['spec'] },
-  { apiVersion: 'v1', kind: 'ResourceQuota', plural: 'resourcequotas', namespaced: true, contentKeys: ['spec'] },
-  { apiVersion: 'v1', kind: 'LimitRange', plural: 'limitranges', namespaced: true, contentKeys: ['spec'] },
-  { apiVersion: RBAC, kind: 'Role', plural: 'roles', namespaced: true, contentKeys: ['rules'] },
-  { apiVersion: RBAC, kind: 'RoleBinding', plural: 'rolebindings', namespaced: true, contentKeys: ['roleRef', 'subjects'] },
-];
-
-const ns = (apiVersion: string, kind: string, plural: string): ResourceType => ({ apiVersion, kind, plural, namespaced: true });
+export const MANAGED_TYPES: readonly ManagedType[] = KINDS.filter((k) => k.role === 'managed').map((k) => ({ ...typeOf(k), contentKeys: k.contentKeys ?? [] }));
 
 /** What the audit reads besides the managed kinds (which it reads too). Never Secrets. */
-export const AUDITED_TYPES: readonly ResourceType[] = [
-  ns('v1', 'Pod', 'pods'),
-  ns('apps/v1', 'Deployment', 'deployments'),
-  ns('apps/v1', 'ReplicaSet', 'replicasets'),
-  ns('apps/v1', 'StatefulSet', 'statefulsets'),
-  ns('apps/v1', 'DaemonSet', 'daemonsets'),
-  ns('batch/v1', 'Job', 'jobs'),
-  ns('batch/v1', 'CronJob', 'cronjobs'),
-  ns('v1', 'ServiceAccount', 'serviceaccounts'),
-  ns('v1', 'Service', 'services'),
-  ns('networking.k8s.io/v1', 'Ingress', 'ingresses'),
-  ns('v1', 'ConfigMap', 'configmaps'),
-  ns('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims'),
-  { apiVersion: RBAC, kind: 'ClusterRole', plural: 'clusterroles', namespaced: false },
-  { apiVersion: RBAC, kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', namespaced: false },
-];
+export const AUDITED_TYPES: readonly ResourceType[] = KINDS.filter((k) => k.role === 'audited').map(typeOf);
 
-export const POLICY_REPORT: ResourceType = ns('wgpolicyk8s.io/v1alpha2', 'PolicyReport', 'policyreports');
+/** Every kind a shared informer watches from the start; the PolicyReport informer is added once its CRD is found. */
+export const CACHED_TYPES: readonly ResourceType[] = KINDS.filter((k) => k.cached).map(typeOf);
 
 /** spec.guard's policies and bindings (cluster-scoped), written by the guard controller. */
-export const ADMISSION_TYPES: readonly ResourceType[] = [
-  { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', plural: 'validatingadmissionpolicies', namespaced: false },
-  { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', plural: 'validatingadmissionpolicybindings', namespaced: false },
-];
+export const ADMISSION_TYPES: readonly ResourceType[] = KINDS.filter((k) => k.role === 'admission').map(typeOf);
 
-const ALL: readonly ResourceType[] = [NAMESPACE, SECURITY_BASELINE, EVENT, POLICY_REPORT, ...MANAGED_TYPES, ...AUDITED_TYPES, ...ADMISSION_TYPES];
+/** The audited kinds whose pod templates the workload checks read, as [plural, kind]. */
+export const WORKLOAD_KINDS: readonly (readonly [string, string])[] = KINDS.filter((k) => k.workload === true).map((k) => [k.plural, k.kind]);
 
 export function resourceTypeOf(apiVersion: string, kind: string): ResourceType {
   const found = ALL.find((t) => t.apiVersion === apiVersion && t.kind === kind);
   if (found === undefined) throw new Error(`no resource type registered for ${apiVersion} ${kind}`);
   return found;
+}
+
+/** The apiVersion of a kind by name (PolicyReports name resources by kind). */
+export function apiVersionOfKind(kind: string): string | undefined {
+  return ALL.find((t) => t.kind === kind)?.apiVersion;
+}
+
+/** What the cache keeps of an object of the given resource (its plural): the kind's projection, or all of it. */
+export function compact(plural: string, object: unknown): unknown {
+  const projection = KINDS.find((k) => k.plural === plural)?.project;
+  return projection === undefined ? object : project(object, projection);
+}
+
+/** A managed kind's content as compared: its normaliser's form, or as is. */
+export function normalizeContent(kind: string, content: Record<string, unknown>): Record<string, unknown> {
+  const normalize = KINDS.find((k) => k.kind === kind)?.normalize;
+  return normalize === undefined ? content : normalize(content);
 }
 
 export function collectionPath(type: ResourceType, namespace?: string): string {

@@ -42,65 +42,43 @@ function metadata(meta: Json | undefined): Json {
   return out;
 }
 
-const POD_TEMPLATE_KINDS = new Set(['deployments', 'replicasets', 'statefulsets', 'daemonsets', 'jobs', 'replicationcontrollers']);
+/** The fields of one kind a cache keeps besides apiVersion, kind and metadata. */
+export type Projection = (object: Json) => Json;
 
-/** Keeps what the operator reads of an object of the given resource (its plural). */
-export function compact(plural: string, object: unknown): unknown {
+/** Keeps these top-level fields whole. */
+export function keep(...keys: string[]): Projection {
+  return (o) => pick(o, keys) ?? {};
+}
+
+/** Keeps these fields of the spec. */
+export function keepSpec(...keys: string[]): Projection {
+  return (o) => ({ spec: pick(obj(o.spec), keys) });
+}
+
+export const projectPod: Projection = (o) => ({ spec: obj(o.spec), status: pick(obj(o.status), ['phase']) });
+
+export const projectCronJob: Projection = (o) => ({ spec: { jobTemplate: { spec: pick(obj(obj(obj(o.spec)?.jobTemplate)?.spec), ['template']) } } });
+
+export const projectNamespace: Projection = (o) => ({ status: pick(obj(o.status), ['phase']) });
+
+export const projectConfigMap: Projection = (o) => {
+  const data = obj(o.data);
+  if (data === undefined) return {};
+  return { data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, typeof v === 'string' ? v.slice(0, MAX_CONFIGMAP_VALUE) : v])) };
+};
+
+/**
+ * Only a digest of the content, for the operator's own report: enough to tell whether the live
+ * report says what it should, without keeping it.
+ */
+export const projectPolicyReport: Projection = (o) => (obj(o.metadata)?.name === POLICY_REPORT_NAME ? { contentDigest: contentDigest(o) } : {});
+
+/** The object as a cache keeps it: metadata without the large parts, and what the projection keeps. */
+export function project(object: unknown, projection: Projection): unknown {
   const o = obj(object);
   if (o === undefined) return object;
   const out: Json = { metadata: metadata(obj(o.metadata)) };
   if (o.apiVersion !== undefined) out.apiVersion = o.apiVersion;
   if (o.kind !== undefined) out.kind = o.kind;
-  const spec = obj(o.spec);
-  switch (plural) {
-    case 'pods':
-      out.spec = spec;
-      out.status = pick(obj(o.status), ['phase']);
-      break;
-    case 'cronjobs':
-      out.spec = { jobTemplate: { spec: pick(obj(obj(spec?.jobTemplate)?.spec), ['template']) } };
-      break;
-    case 'namespaces':
-      out.status = pick(obj(o.status), ['phase']);
-      break;
-    case 'configmaps': {
-      const data = obj(o.data);
-      if (data !== undefined) {
-        out.data = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, typeof v === 'string' ? v.slice(0, MAX_CONFIGMAP_VALUE) : v]));
-      }
-      break;
-    }
-    case 'services':
-      out.spec = pick(spec, ['type', 'ports', 'externalIPs', 'loadBalancerSourceRanges']);
-      break;
-    case 'ingresses':
-      out.spec = pick(spec, ['tls']);
-      break;
-    case 'serviceaccounts':
-      if (o.automountServiceAccountToken !== undefined) out.automountServiceAccountToken = o.automountServiceAccountToken;
-      break;
-    case 'roles':
-    case 'clusterroles':
-      out.rules = o.rules;
-      break;
-    case 'rolebindings':
-    case 'clusterrolebindings':
-      out.roleRef = o.roleRef;
-      out.subjects = o.subjects;
-      break;
-    case 'networkpolicies':
-    case 'resourcequotas':
-    case 'limitranges':
-      out.spec = spec;
-      break;
-    case 'policyreports':
-      // Only a digest of the content, for the operator's own report: enough to tell whether the
-      // live report says what it should, without keeping it.
-      if (obj(o.metadata)?.name === POLICY_REPORT_NAME) out.contentDigest = contentDigest(o);
-      break;
-    default:
-      if (POD_TEMPLATE_KINDS.has(plural)) out.spec = pick(spec, ['template']);
-      else return object;
-  }
-  return out;
+  return { ...out, ...projection(o) };
 }

@@ -1,9 +1,10 @@
 import type { LabelSelector } from '../api/labelselector.js';
 import { ALLOW_DNS_POLICY, ALLOW_SAME_NAMESPACE_POLICY, DEFAULT_DENY_POLICY, allowFromPolicyName } from '../api/names.js';
+import { typeOfKind } from '../kube/resources.js';
 import { desired, type DesiredObject } from './objects.js';
 import type { ValidBaseline } from './selection.js';
 
-const NETWORK_POLICY = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' } as const;
+const NETWORK_POLICY = typeOfKind('NetworkPolicy');
 
 /**
  * Every field is written out, so the object read back from the API server equals the rendered one.

@@ -1,11 +1,12 @@
 import { objectNameFor } from '../api/names.js';
 import type { SubjectSpec } from '../api/rbac.js';
+import { typeOfKind } from '../kube/resources.js';
 import { desired, type DesiredObject } from './objects.js';
 import type { ValidBaseline } from './selection.js';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
-const ROLE = { apiVersion: `${RBAC_GROUP}/v1`, kind: 'Role' } as const;
-const ROLE_BINDING = { apiVersion: `${RBAC_GROUP}/v1`, kind: 'RoleBinding' } as const;
+const ROLE = typeOfKind('Role');
+const ROLE_BINDING = typeOfKind('RoleBinding');
 
 /** Subjects with apiGroup as the API server defaults it (the RBAC group for users and groups, none for ServiceAccounts), so they read back equal. */
 function subjects(list: readonly SubjectSpec[]): Record<string, string>[] {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { canonicalQuantity, compareQuantities, isQuantity, isWithinQuantityRange, parseQuantity } from '../../src/api/quantity.js';
 import { securityBaselineSpecSchema } from '../../src/api/securitybaseline.js';
-import { normalizeContent } from '../../src/render/normalize.js';
+import { normalizeContent } from '../../src/kube/resources.js';
 
 describe('quantities', () => {
   const same: [string, string][] = [

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { MAX_REPORT_BYTES, policyReportContent } from '../../../src/audit/policyreport.js';
 import type { Finding, Result, Severity } from '../../../src/audit/types.js';
 import { contentDigest } from '../../../src/kube/digest.js';
-import { compact } from '../../../src/kube/transform.js';
+import { compact } from '../../../src/kube/resources.js';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 
