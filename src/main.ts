@@ -8,14 +8,14 @@ import { addControllers } from './controller/setup.js';
 import { KubeClient } from './kube/client.js';
 import { EventRecorder } from './kube/events.js';
 import { errorMessage } from './kube/errors.js';
-import { KubeLeaseStore } from './kube/lease.js';
+import { holderIdentity, KubeLeaseStore, LEASE_NAME } from './kube/lease.js';
 import { loadKubeConfig } from './kubeconfig.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { secureServing } from './observability/securemetrics.js';
 import { closeServer, healthServer, metricsServer } from './observability/server.js';
 import { parseOptions } from './options.js';
-import { holderIdentity, LEASE_NAME, type LostReason } from './runtime/leaderelection.js';
+import type { LostReason } from './runtime/leaderelection.js';
 import { Manager } from './runtime/manager.js';
 
 /** The Lease's namespace; parseConfig has already refused --leader-elect without POD_NAMESPACE. */

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { KubeClient } from './client.js';
 import { isNotFound } from './errors.js';
 import { collectionPath, objectPath, type ResourceType } from './resources.js';
@@ -70,4 +72,12 @@ export class KubeLeaseStore implements LeaseStore {
 /** metav1.MicroTime: RFC 3339 with exactly six fractional digits, which the API server requires. */
 export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+/** The Lease every replica competes for, in POD_NAMESPACE. */
+export const LEASE_NAME = 'posture-operator';
+
+/** POD_NAME when set; otherwise the hostname and a random suffix, so two processes on one host differ. */
+export function holderIdentity(podName: string | undefined): string {
+  return podName !== undefined && podName !== '' ? podName : `${hostname()}_${randomUUID()}`;
 }

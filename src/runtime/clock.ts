@@ -16,3 +16,16 @@ export const systemClock: Clock = {
     clearTimeout(handle as NodeJS.Timeout);
   },
 };
+
+/** The work's result, or timedOut once the clock reaches the deadline (a request that hangs). */
+export function beforeDeadline<T>(clock: Clock, work: Promise<T>, deadline: number, timedOut: T): Promise<T> {
+  let handle: unknown;
+  const timeout = new Promise<T>((resolve) => {
+    handle = clock.setTimeout(() => {
+      resolve(timedOut);
+    }, Math.max(0, deadline - clock.now()));
+  });
+  return Promise.race([work, timeout]).finally(() => {
+    clock.clearTimeout(handle);
+  });
+}

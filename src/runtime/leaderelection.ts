@@ -1,11 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { errorMessage, isConflict } from '../kube/errors.js';
 import { microTime, type Lease, type LeaseSpec, type LeaseStore } from '../kube/lease.js';
-import { systemClock, type Clock } from './clock.js';
-
-/** The Lease every replica competes for, in POD_NAMESPACE. */
-export const LEASE_NAME = 'posture-operator';
+import { beforeDeadline, systemClock, type Clock } from './clock.js';
 
 /** Why a leader stopped leading without being asked to. */
 export type LostReason = 'renew-deadline' | 'lease-taken';
@@ -123,7 +118,7 @@ export class LeaderElector {
     this.stopped = true;
     this.wake?.();
     // Let an attempt in flight land first, so the release carries the newest resourceVersion.
-    if (this.inflight !== undefined) await this.before(this.inflight, this.clock.now() + this.renewDeadlineMs, 'failed');
+    if (this.inflight !== undefined) await beforeDeadline(this.clock, this.inflight, this.clock.now() + this.renewDeadlineMs, 'failed');
     this.leading = false;
     const observed = this.observed;
     if (!this.holding || observed === undefined) return;
@@ -144,7 +139,7 @@ export class LeaderElector {
         this.log.warn('leader election: could not release the lease; a standby takes over when it expires', { error: errorMessage(err) });
       },
     );
-    await this.before(write, now + this.renewDeadlineMs, undefined);
+    await beforeDeadline(this.clock, write, now + this.renewDeadlineMs, undefined);
   }
 
   private async loop(): Promise<void> {
@@ -169,7 +164,7 @@ export class LeaderElector {
         this.lose('renew-deadline');
         return;
       }
-      const outcome = await this.before(this.attempt(), deadline, 'failed');
+      const outcome = await beforeDeadline(this.clock, this.attempt(), deadline, 'failed');
       if (this.halted()) return;
       if (outcome === 'held-by-other') {
         this.lose('lease-taken');
@@ -289,19 +284,6 @@ export class LeaderElector {
     this.lastHolder = this.identity;
   }
 
-  /** The work's result, or timedOut once the local clock reaches the deadline (a request that hangs). */
-  private before<T>(work: Promise<T>, deadline: number, timedOut: T): Promise<T> {
-    let handle: unknown;
-    const timeout = new Promise<T>((resolve) => {
-      handle = this.clock.setTimeout(() => {
-        resolve(timedOut);
-      }, Math.max(0, deadline - this.clock.now()));
-    });
-    return Promise.race([work, timeout]).finally(() => {
-      this.clock.clearTimeout(handle);
-    });
-  }
-
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const handle = this.clock.setTimeout(() => {
@@ -315,9 +297,4 @@ export class LeaderElector {
       };
     });
   }
-}
-
-/** POD_NAME when set; otherwise the hostname and a random suffix, so two processes on one host differ. */
-export function holderIdentity(podName: string | undefined): string {
-  return podName !== undefined && podName !== '' ? podName : `${hostname()}_${randomUUID()}`;
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { parseConfig } from '../../src/config.js';
 import type { Clock } from '../../src/runtime/clock.js';
-import { holderIdentity, LeaderElector, type LeaderElectorOptions, type LostReason } from '../../src/runtime/leaderelection.js';
+import { holderIdentity } from '../../src/kube/lease.js';
+import { LeaderElector, type LeaderElectorOptions, type LostReason } from '../../src/runtime/leaderelection.js';
 import { ApiError } from '../../src/kube/errors.js';
 import { microTime, type Lease, type LeaseSpec, type LeaseStore } from '../../src/kube/lease.js';
 
