@@ -1,11 +1,13 @@
-// Regenerates crds/ and docs/api.md from the zod schema in src/api, and config/rbac/role.yaml from the
-// kind registry (src/kube/kinds.ts). `--check` fails instead when one is stale.
+// Regenerates crds/ and docs/api.md from the zod schema in src/api, docs/checks.md from the check
+// catalog, and config/rbac/role.yaml from the kind registry (src/kube/kinds.ts). `--check` fails
+// instead when one is stale.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { securityBaselineCrd } from '../src/api/crd.js';
 import { apiMarkdown } from '../src/api/docs.js';
+import { catalogMarkdown } from '../src/audit/docs.js';
 import { clusterRoleYaml } from './clusterrole.js';
 
 // crds/ is the published file; config/crd/bases/ and the Helm chart's crds/ hold the same bytes
@@ -26,6 +28,7 @@ async function main(): Promise<void> {
   const outputs: [string, string][] = [
     ...targets.map((t): [string, string] => [t, renderCrdYaml()]),
     [fileURLToPath(new URL('../docs/api.md', import.meta.url)), apiMarkdown()],
+    [fileURLToPath(new URL('../docs/checks.md', import.meta.url)), catalogMarkdown()],
     [fileURLToPath(new URL('../config/rbac/role.yaml', import.meta.url)), clusterRoleYaml()],
   ];
   const check = process.argv.includes('--check');
