@@ -1,5 +1,5 @@
 import { AUDITED_TYPES, MANAGED_TYPES, NAMESPACE, POLICY_REPORT } from '../kube/resources.js';
-import type { Caches } from '../runtime/caches.js';
+import type { CacheReader } from '../runtime/caches.js';
 import { nameKey, watchMapped, type ControllerSpec, type Watch } from '../runtime/controller.js';
 import type { Source } from '../runtime/source.js';
 import { Auditor, type AuditorDeps } from './auditor.js';
@@ -8,7 +8,7 @@ import { Auditor, type AuditorDeps } from './auditor.js';
 const AUDIT_DEBOUNCE_MS = 500;
 
 export interface AuditDeps extends Omit<AuditorDeps, 'caches'> {
-  caches: Caches;
+  caches: CacheReader;
   concurrency: number;
   /** Namespaces the enforcement controller just reconciled: audited with their winner known. */
   enforced: Source<string>;

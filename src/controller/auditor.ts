@@ -4,7 +4,7 @@ import { evaluateNamespace } from '../audit/evaluate.js';
 import { annotationIndex, applyExemptions } from '../audit/exemptions.js';
 import { OMITTED_ANNOTATION, POLICY_REPORT_NAME, policyReportContent } from '../audit/policyreport.js';
 import type { Finding } from '../audit/types.js';
-import type { KubeClient } from '../kube/client.js';
+import type { ApiClient } from '../kube/client.js';
 import { contentDigest } from '../kube/digest.js';
 import type { EventRecorder } from '../kube/events.js';
 import { apply, remove } from '../kube/operations.js';
@@ -18,7 +18,7 @@ import type { BaselineRegistry } from './baselines.js';
 import type { ResultStore } from './results.js';
 
 export interface AuditorDeps {
-  client: KubeClient;
+  client: ApiClient;
   log: Logger;
   caches: CacheView;
   baselines: BaselineRegistry;

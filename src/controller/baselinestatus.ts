@@ -2,7 +2,7 @@ import type { Logger } from 'winston';
 import type { SecurityBaselineStatus } from '../api/status.js';
 import { clusterFindingsFor } from '../audit/evaluate.js';
 import type { Finding } from '../audit/types.js';
-import type { KubeClient } from '../kube/client.js';
+import type { ApiClient } from '../kube/client.js';
 import { patchStatus } from '../kube/operations.js';
 import { MANAGED_TYPES, NAMESPACE, SECURITY_BASELINE } from '../kube/resources.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -18,7 +18,7 @@ import type { ResultStore } from './results.js';
 import { computeStatus } from './status.js';
 
 export interface BaselineStatusDeps {
-  client: KubeClient;
+  client: ApiClient;
   log: Logger;
   metrics: Metrics;
   clock: Clock;

@@ -1,8 +1,8 @@
 import { BASELINE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../api/names.js';
 import type { DriftRecord } from '../api/status.js';
-import type { KubeClient } from '../kube/client.js';
+import type { ApiClient } from '../kube/client.js';
 import { MANAGED_TYPES, NAMESPACE, type ManagedType } from '../kube/resources.js';
-import type { Caches, CachedObject } from '../runtime/caches.js';
+import type { CacheReader, CachedObject } from '../runtime/caches.js';
 import type { Clock } from '../runtime/clock.js';
 import { nameKey, watchFor, watchMapped, watchOwned, type ControllerSpec, type ReconcileContext, type Result } from '../runtime/controller.js';
 import { OwnWrites } from '../runtime/ownwrites.js';
@@ -16,8 +16,8 @@ import type { ResultStore } from './results.js';
 const OWN_WRITE_RECHECK_MS = 1000;
 
 export interface EnforcementDeps {
-  client: KubeClient;
-  caches: Caches;
+  client: ApiClient;
+  caches: CacheReader;
   baselines: BaselineRegistry;
   baselineChanges: Source<BaselineChange>;
   results: ResultStore;

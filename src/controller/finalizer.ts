@@ -1,5 +1,5 @@
 import { API_VERSION, KIND, ORPHAN_FINALIZER, POD_SECURITY_ANNOTATION } from '../api/names.js';
-import type { KubeClient } from '../kube/client.js';
+import type { ApiClient } from '../kube/client.js';
 import { apply } from '../kube/operations.js';
 import { MANAGED_TYPES, NAMESPACE, SECURITY_BASELINE } from '../kube/resources.js';
 import type { CacheView } from '../runtime/caches.js';
@@ -12,7 +12,7 @@ import { ownerUid } from './plan.js';
 const FINALIZER_RECHECK_MS = 1000;
 
 export interface FinalizerDeps {
-  client: KubeClient;
+  client: ApiClient;
   baselines: BaselineRegistry;
   /** True when no managed object or namespace label in the caches still belongs to the baseline. */
   isReleased: (name: string, uid: string) => boolean;
@@ -56,7 +56,7 @@ export function isReleased(caches: CacheView, name: string, uid: string): boolea
 }
 
 export interface FinalizerControllerDeps {
-  client: KubeClient;
+  client: ApiClient;
   caches: CacheView;
   baselines: BaselineRegistry;
   baselineChanges: Source<BaselineChange>;

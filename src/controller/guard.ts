@@ -1,5 +1,5 @@
 import { BASELINE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../api/names.js';
-import type { KubeClient } from '../kube/client.js';
+import type { ApiClient } from '../kube/client.js';
 import { apply, remove } from '../kube/operations.js';
 import { ADMISSION_TYPES, SECURITY_BASELINE, resourceTypeOf } from '../kube/resources.js';
 import { renderGuardPolicies } from '../render/admission/guard.js';
@@ -12,7 +12,7 @@ import type { BaselineChange, BaselineRegistry } from './baselines.js';
 import { planGuard, type ExistingAdmissionObject, type GuardAction } from './guardplan.js';
 
 export interface GuardControllerDeps {
-  client: KubeClient;
+  client: ApiClient;
   caches: Caches;
   baselines: BaselineRegistry;
   baselineChanges: Source<BaselineChange>;
@@ -39,7 +39,7 @@ function existingFor(caches: CacheView, baseline: string): ExistingAdmissionObje
  * authenticated user): its guards exempt it, whatever namespace and ServiceAccount name it was
  * installed with.
  */
-async function whoAmI(client: KubeClient): Promise<string> {
+async function whoAmI(client: ApiClient): Promise<string> {
   const review = await client.request<{ status?: { userInfo?: { username?: string } } }>({
     verb: 'create',
     resource: 'selfsubjectreviews',
@@ -52,7 +52,7 @@ async function whoAmI(client: KubeClient): Promise<string> {
   return username;
 }
 
-async function act(client: KubeClient, action: GuardAction, ctx: ReconcileContext): Promise<void> {
+async function act(client: ApiClient, action: GuardAction, ctx: ReconcileContext): Promise<void> {
   if (action.type === 'apply') {
     await apply(client, action.object);
     ctx.wrote(`applied ${action.object.kind}`, { name: action.object.metadata.name });

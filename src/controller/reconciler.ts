@@ -1,7 +1,7 @@
 import type { Logger } from 'winston';
 import { BASELINE_LABEL, MANAGED_BY_LABEL, POD_SECURITY_ANNOTATION, PROTECTED_LABEL } from '../api/names.js';
 import { MAX_PLANNED_EXAMPLES, type DriftRecord, type PlannedChange } from '../api/status.js';
-import type { KubeClient } from '../kube/client.js';
+import type { ApiClient } from '../kube/client.js';
 import { errorMessage, isTerminal } from '../kube/errors.js';
 import { apply, applyAs, mergePatch, remove, replace } from '../kube/operations.js';
 import { NAMESPACE, resourceTypeOf } from '../kube/resources.js';
@@ -23,7 +23,7 @@ export interface NamespaceObject {
 export const ORPHANED_FIELD_MANAGER = 'posture-orphaned';
 
 export interface ReconcilerDeps {
-  client: KubeClient;
+  client: ApiClient;
   log: Logger;
   baselines: BaselineRegistry;
   results: ResultStore;
@@ -106,7 +106,7 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
  * Sends the writes in order. A terminal failure (forbidden, invalid) skips the RoleBinding of a Role
  * that failed and carries on with the rest; it is returned for the status. A retryable failure throws.
  */
-async function execute(client: KubeClient, actions: readonly Action[], protectedBefore: string | undefined, written: Written): Promise<string | undefined> {
+async function execute(client: ApiClient, actions: readonly Action[], protectedBefore: string | undefined, written: Written): Promise<string | undefined> {
   const failedRoles = new Set<string>();
   let failure: string | undefined;
   for (const action of actions) {
@@ -138,7 +138,7 @@ function bindsFailedRole(action: Action, failedRoles: ReadonlySet<string>): bool
   return roleRef?.kind === 'Role' && roleRef.name !== undefined && failedRoles.has(roleRef.name);
 }
 
-async function act(client: KubeClient, action: Action, written: Written): Promise<void> {
+async function act(client: ApiClient, action: Action, written: Written): Promise<void> {
   switch (action.type) {
     case 'labels':
       written(NAMESPACE.plural, action.namespace, 'labelled', await applyNamespaceLabels(client, action.namespace, action.desired));
@@ -157,7 +157,7 @@ async function act(client: KubeClient, action: Action, written: Written): Promis
 }
 
 /** Applies an object; returns the resourceVersion it was stored with. */
-async function applyObject(client: KubeClient, object: DesiredObject): Promise<string | undefined> {
+async function applyObject(client: ApiClient, object: DesiredObject): Promise<string | undefined> {
   const applied = (await apply(client, toManifest(object))) as unknown as Record<string, unknown> & { metadata: ExistingObject['metadata'] & { resourceVersion?: string } };
   // Apply cannot remove fields another manager added; replace the object whole when some remain.
   if (!isInSync({ kind: object.kind, metadata: applied.metadata, content: applied }, object)) {
@@ -171,7 +171,7 @@ async function applyObject(client: KubeClient, object: DesiredObject): Promise<s
  * Applies only the labels and marker annotation the operator owns on a Namespace. Applying an empty
  * set releases them: server-side apply removes fields a manager stops declaring.
  */
-async function applyNamespaceLabels(client: KubeClient, namespace: string, desired: DesiredNamespaceLabels): Promise<string | undefined> {
+async function applyNamespaceLabels(client: ApiClient, namespace: string, desired: DesiredNamespaceLabels): Promise<string | undefined> {
   const applied = await apply(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: desired.labels, annotations: desired.annotations } });
   return applied.metadata.resourceVersion;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'winston';
 import { evaluateCluster } from '../audit/evaluate.js';
 import type { Finding, ServerVersion } from '../audit/types.js';
-import type { KubeClient } from '../kube/client.js';
+import type { ApiClient } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
 import type { EventRecorder } from '../kube/events.js';
 import { CACHED_TYPES, compact, POLICY_REPORT, SECURITY_BASELINE } from '../kube/resources.js';
@@ -19,7 +19,7 @@ import { guardController } from './guard.js';
 import { ResultStore } from './results.js';
 
 export interface OperatorDeps {
-  client: KubeClient;
+  client: ApiClient;
   log: Logger;
   metrics: Metrics;
   events: EventRecorder;
@@ -110,7 +110,7 @@ export function addControllers(manager: Manager, deps: OperatorDeps): void {
   );
 }
 
-async function servesPolicyReports(client: KubeClient): Promise<boolean> {
+async function servesPolicyReports(client: ApiClient): Promise<boolean> {
   try {
     const list = await client.request<{ resources?: { name?: string }[] }>({ verb: 'get', resource: 'discovery', method: 'GET', path: `/apis/${POLICY_REPORT.apiVersion}` });
     return (list.resources ?? []).some((r) => r.name === POLICY_REPORT.plural);

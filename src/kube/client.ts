@@ -21,6 +21,11 @@ export interface KubeRequest {
   contentType?: string;
 }
 
+/** What the controllers, operations and informers need of the API server; tests record it. */
+export interface ApiClient {
+  request<T>(req: KubeRequest): Promise<T>;
+}
+
 const HEADER_REFRESH_MS = 60_000;
 
 export interface KubeClientOptions {
@@ -59,7 +64,7 @@ export function retryAfterMs(header: string | null, capMs: number, now = Date.no
  * The one door to the API server. It keeps one connection pool (client-node builds a new agent per
  * request), counts every request by verb, resource and status code, and turns error answers into ApiError.
  */
-export class KubeClient {
+export class KubeClient implements ApiClient {
   readonly server: string;
   private headers: Record<string, string> = {};
   private headersAt = -Infinity;

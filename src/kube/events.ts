@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'winston';
-import type { KubeClient } from './client.js';
+import type { ApiClient } from './client.js';
 import { errorMessage } from './errors.js';
 import { collectionPath, EVENT } from './resources.js';
 
@@ -27,7 +27,7 @@ export class EventRecorder {
   private readonly sent = new Map<string, number>();
 
   constructor(
-    private readonly client: KubeClient,
+    private readonly client: ApiClient,
     private readonly log: Logger,
     private readonly instance: string,
     private readonly now: () => number = Date.now,

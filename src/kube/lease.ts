@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { KubeClient } from './client.js';
+import type { ApiClient } from './client.js';
 import { isNotFound } from './errors.js';
 import { collectionPath, objectPath, type ResourceType } from './resources.js';
 
@@ -37,12 +37,12 @@ export interface LeaseStore {
 
 export const LEASE: ResourceType = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases', namespaced: true };
 
-/** A Lease on the API server, through KubeClient (so every call is counted with resource `leases`). */
+/** A Lease on the API server, through ApiClient (so every call is counted with resource `leases`). */
 export class KubeLeaseStore implements LeaseStore {
   readonly description: string;
 
   constructor(
-    private readonly client: KubeClient,
+    private readonly client: ApiClient,
     readonly namespace: string,
     readonly name: string,
   ) {

@@ -1,5 +1,5 @@
 import { FIELD_MANAGER } from '../api/names.js';
-import type { KubeClient } from './client.js';
+import type { ApiClient } from './client.js';
 import { isNotFound } from './errors.js';
 import { objectPath, resourceTypeOf, type ResourceType } from './resources.js';
 
@@ -17,7 +17,7 @@ export type Stored<T extends NamedObject> = T & { metadata: { resourceVersion?: 
  * Server-side apply as field manager posture-operator. force takes fields back from another manager
  * that changed them: the operator is the declared owner of every object it applies.
  */
-export async function apply<T extends NamedObject>(client: KubeClient, object: T): Promise<Stored<T>> {
+export async function apply<T extends NamedObject>(client: ApiClient, object: T): Promise<Stored<T>> {
   const type = resourceTypeOf(object.apiVersion, object.kind);
   return client.request<Stored<T>>({
     verb: 'patch',
@@ -34,7 +34,7 @@ export async function apply<T extends NamedObject>(client: KubeClient, object: T
  * Replaces an object whole, guarded by resourceVersion. Server-side apply cannot remove a field
  * another manager added (an extra allow rule in a deny policy, say), so drift of that kind is undone here.
  */
-export async function replace<T extends NamedObject>(client: KubeClient, object: T): Promise<T> {
+export async function replace<T extends NamedObject>(client: ApiClient, object: T): Promise<T> {
   const type = resourceTypeOf(object.apiVersion, object.kind);
   return client.request<T>({
     verb: 'update',
@@ -47,7 +47,7 @@ export async function replace<T extends NamedObject>(client: KubeClient, object:
 }
 
 /** Deletes an object; one already gone counts as deleted. */
-export async function remove(client: KubeClient, type: ResourceType, name: string, namespace?: string): Promise<void> {
+export async function remove(client: ApiClient, type: ResourceType, name: string, namespace?: string): Promise<void> {
   try {
     await client.request({
       verb: 'delete',
@@ -62,7 +62,7 @@ export async function remove(client: KubeClient, type: ResourceType, name: strin
 }
 
 /** A JSON merge patch of the status subresource: only status changes, and spec edits never conflict with it. */
-export async function patchStatus(client: KubeClient, type: ResourceType, name: string, status: unknown): Promise<void> {
+export async function patchStatus(client: ApiClient, type: ResourceType, name: string, status: unknown): Promise<void> {
   await client.request({
     verb: 'patch',
     resource: `${type.plural}/status`,
@@ -75,7 +75,7 @@ export async function patchStatus(client: KubeClient, type: ResourceType, name: 
 }
 
 /** A JSON merge patch of an object (null removes a field), sent as posture-operator. */
-export async function mergePatch(client: KubeClient, type: ResourceType, name: string, namespace: string | undefined, patch: unknown): Promise<void> {
+export async function mergePatch(client: ApiClient, type: ResourceType, name: string, namespace: string | undefined, patch: unknown): Promise<void> {
   await client.request({
     verb: 'patch',
     resource: type.plural,
@@ -88,7 +88,7 @@ export async function mergePatch(client: KubeClient, type: ResourceType, name: s
 }
 
 /** Server-side apply under another field manager, to hand fields over before the operator lets go of them. */
-export async function applyAs(client: KubeClient, object: NamedObject & Record<string, unknown>, fieldManager: string): Promise<void> {
+export async function applyAs(client: ApiClient, object: NamedObject & Record<string, unknown>, fieldManager: string): Promise<void> {
   const type = resourceTypeOf(object.apiVersion, object.kind);
   await client.request({
     verb: 'patch',

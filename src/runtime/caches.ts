@@ -1,6 +1,6 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
-import type { KubeClient } from '../kube/client.js';
+import type { ApiClient } from '../kube/client.js';
 import type { ResourceType } from '../kube/resources.js';
 import type { Clock } from './clock.js';
 import { Informer } from './informer.js';
@@ -25,9 +25,16 @@ export interface CacheView {
   get(plural: string, name: string, namespace?: string): CachedObject | undefined;
 }
 
+/** What a controller reads and watches: the shared caches, or an in-memory stand-in in unit tests. */
+export interface CacheReader extends CacheView {
+  source(plural: string): Source<CachedObject>;
+  /** The resourceVersion one cache has observed up to; undefined for a type not watched. */
+  resourceVersion(plural: string): string | undefined;
+}
+
 export interface CachesDeps {
   kubeConfig: KubeConfig;
-  client: KubeClient;
+  client: ApiClient;
   log: Logger;
   clock: Clock;
   /** Each watch request as it ends, with its status code, for the request metric. */
@@ -38,7 +45,7 @@ export interface CachesDeps {
  * The shared informer caches, one per resource type, each keeping its objects as its projection
  * makes them. Every controller reads from and watches through these; none runs an informer of its own.
  */
-export class Caches implements CacheView {
+export class Caches implements CacheReader {
   private readonly informers = new Map<string, Informer<KubernetesObject & CachedObject>>();
   private readonly handlers = new Map<string, Handler<CachedObject>[]>();
   /** One for all informers: an API server outage breaks every watch at once, and is logged once. */

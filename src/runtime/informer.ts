@@ -1,6 +1,6 @@
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
-import type { KubeClient } from '../kube/client.js';
+import type { ApiClient } from '../kube/client.js';
 import { errorMessage } from '../kube/errors.js';
 import { collectionPath, type ResourceType } from '../kube/resources.js';
 import { systemClock, type Clock } from './clock.js';
@@ -32,7 +32,7 @@ export class Informer<T extends KubernetesObject> {
   constructor(
     readonly type: ResourceType,
     kubeConfig: KubeConfig,
-    client: KubeClient,
+    client: ApiClient,
     log: Logger,
     options: {
       labelSelector?: string;

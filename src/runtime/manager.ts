@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
-import type { KubeClient } from '../kube/client.js';
+import type { ApiClient } from '../kube/client.js';
 import { errorMessage } from '../kube/errors.js';
 import type { LeaseStore } from '../kube/lease.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -12,7 +12,7 @@ import { OutageLog } from './outage.js';
 
 export interface ManagerOptions {
   kubeConfig: KubeConfig;
-  client: KubeClient;
+  client: ApiClient;
   log: Logger;
   metrics: Metrics;
   clock?: Clock;

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { AuditStore } from '../../../src/controller/auditstore.js';
+import { BaselineStatusController } from '../../../src/controller/baselinestatus.js';
+import { DriftLogs } from '../../../src/controller/drift.js';
+import { ResultStore, type NamespaceResult } from '../../../src/controller/results.js';
+import { Metrics } from '../../../src/observability/metrics.js';
+import { Emitter } from '../../../src/runtime/source.js';
+import { baselineObject, silent, world, type World } from '../support/controllers.js';
+import { ManualClock } from '../support/manualclock.js';
+
+interface StatusPatch {
+  status: { observedGeneration?: number; namespaces?: Record<string, number>; conditions?: { type: string; status: string; reason: string }[] };
+}
+
+function setup(): World & { status: BaselineStatusController; results: ResultStore; clock: ManualClock; enforced: Emitter<string>; metrics: Metrics; patches: () => StatusPatch[] } {
+  const w = world();
+  const clock = new ManualClock();
+  const changed = new Emitter<string>();
+  const due = (b: string): void => { changed.emit('update', b); };
+  const results = new ResultStore(due);
+  const enforced = new Emitter<string>();
+  const metrics = new Metrics({ defaultMetrics: false });
+  const status = new BaselineStatusController({
+    ...w,
+    log: silent,
+    metrics,
+    clock,
+    results,
+    audits: new AuditStore(due),
+    drift: new DriftLogs(),
+    changed,
+    enforced,
+    clusterFindings: () => [],
+  });
+  w.caches.set('securitybaselines', baselineObject('tenants', { namespaceSelector: {} }));
+  w.caches.set('namespaces', { metadata: { name: 'shop' } });
+  w.caches.set('namespaces', { metadata: { name: 'shelf' } });
+  const patches = (): StatusPatch[] => w.client.requests.filter((r) => r.path.endsWith('/securitybaselines/tenants/status')).map((r) => r.body as StatusPatch);
+  return { ...w, status, results, clock, enforced, metrics, patches };
+}
+
+const enforced: NamespaceResult = { winner: 'tenants', generation: 1, losers: [], inSync: true, planned: { create: 0, update: 0, delete: 0 } };
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}
+
+describe('baseline status controller', () => {
+  it('writes nothing before it leads; then Reconciling until the first pass covers every namespace, then Ready', async () => {
+    const s = setup();
+    s.results.set('shop', enforced);
+    s.clock.advance(5000);
+    await settle();
+    assert.deepEqual(s.patches(), [], 'a standby writes no status');
+    s.status.start();
+    s.clock.advance(0);
+    await settle();
+    assert.equal(s.patches().at(-1)?.status.conditions?.find((c) => c.type === 'Reconciling')?.status, 'True');
+    s.enforced.emit('update', 'shop');
+    s.results.set('shelf', enforced);
+    s.enforced.emit('update', 'shelf');
+    s.clock.advance(1000);
+    await settle();
+    const last = s.patches().at(-1)?.status ?? {};
+    assert.equal(last.observedGeneration, 1);
+    assert.equal(last.namespaces?.selected, 2);
+    assert.deepEqual(last.conditions?.find((c) => c.type === 'Ready')?.reason, 'Enforced');
+    const gauge = await s.metrics.namespaces.get();
+    assert.ok(gauge.values.some((v) => v.labels.baseline === 'tenants' && v.labels.state === 'selected' && v.value === 2));
+  });
+
+  it('coalesces: many namespace results in one interval are one status write', async () => {
+    const s = setup();
+    s.status.start();
+    s.enforced.emit('update', 'shop');
+    s.enforced.emit('update', 'shelf');
+    s.clock.advance(0);
+    await settle();
+    const before = s.patches().length;
+    for (let i = 0; i < 50; i++) s.results.set(`ns-${i}`, enforced);
+    s.clock.advance(1000);
+    await settle();
+    assert.equal(s.patches().length, before + 1);
+  });
+
+  it('forgets a deleted baseline: its gauges go', async () => {
+    const s = setup();
+    s.status.start();
+    s.enforced.emit('update', 'shop');
+    s.enforced.emit('update', 'shelf');
+    s.clock.advance(0);
+    await settle();
+    assert.ok((await s.metrics.complianceScore.get()).values.some((v) => v.labels.baseline === 'tenants'));
+    s.caches.remove('securitybaselines', 'tenants');
+    assert.ok(!(await s.metrics.complianceScore.get()).values.some((v) => v.labels.baseline === 'tenants'));
+  });
+});

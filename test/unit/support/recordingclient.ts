@@ -1,0 +1,33 @@
+import type { ApiClient, KubeRequest } from '../../../src/kube/client.js';
+
+/**
+ * An ApiClient that records every request and answers as the API server would for the writes a
+ * controller sends: an apply or patch returns its body with a new resourceVersion. fail() makes
+ * matching requests throw.
+ */
+export class RecordingClient implements ApiClient {
+  readonly requests: KubeRequest[] = [];
+  private version = 100;
+  private failing: ((req: KubeRequest) => Error | undefined) | undefined;
+
+  fail(when: (req: KubeRequest) => Error | undefined): void {
+    this.failing = when;
+  }
+
+  request<T>(req: KubeRequest): Promise<T> {
+    this.requests.push(req);
+    const error = this.failing?.(req);
+    if (error !== undefined) return Promise.reject(error);
+    const body = (req.body ?? {}) as Record<string, unknown> & { metadata?: Record<string, unknown> };
+    return Promise.resolve({ ...body, metadata: { ...body.metadata, resourceVersion: String(++this.version) } } as T);
+  }
+
+  /** "VERB resource path" of each request, for assertions that read like a log. */
+  get lines(): string[] {
+    return this.requests.map((r) => `${r.method} ${r.path}`);
+  }
+
+  clear(): void {
+    this.requests.length = 0;
+  }
+}
