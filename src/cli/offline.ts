@@ -1,6 +1,6 @@
 import { auditSpecSchema } from '../api/audit.js';
 import { NAMESPACE, AUDITED_TYPES, MANAGED_TYPES, type ResourceType } from '../kube/resources.js';
-import { compact } from '../kube/transform.js';
+import { compact } from '../kube/resources.js';
 import { auditConfig, gatherAuditInput } from '../controller/auditinput.js';
 import type { CachedObject, CacheView } from '../runtime/caches.js';
 import { evaluateNamespace } from '../audit/evaluate.js';
