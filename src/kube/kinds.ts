@@ -112,10 +112,15 @@ export interface ExtraRule {
   after: string;
 }
 
+const SECURE_METRICS_WHY =
+  "Secure metrics (--metrics-secure, on in a cluster): each scrape's bearer token is authenticated (TokenReview) and its user authorised for GET /metrics (SubjectAccessReview).";
+
 export const EXTRA_RULES: readonly ExtraRule[] = [
   { group: 'posture.dev', resources: ['securitybaselines/status'], verbs: ['patch'], why: 'Status written back: merge patch of the status subresource.', after: 'SecurityBaseline' },
   {
     group: RBAC, resources: ['clusterroles'], resourceNames: ['view'], verbs: ['bind'], after: 'RoleBinding',
     why: 'spec.rbac.bindClusterRoles: the only ClusterRoles a baseline may bind. Extend this list (EXTRA_RULES in src/kube/kinds.ts, then npm run generate) to allow more.',
   },
+  { group: 'authentication.k8s.io', resources: ['tokenreviews'], verbs: ['create'], why: SECURE_METRICS_WHY, after: 'ClusterRoleBinding' },
+  { group: 'authorization.k8s.io', resources: ['subjectaccessreviews'], verbs: ['create'], why: SECURE_METRICS_WHY, after: 'ClusterRoleBinding' },
 ];
