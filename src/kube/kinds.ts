@@ -71,6 +71,10 @@ export const KINDS: readonly Kind[] = [
   // spec.guard: the admission policies of each baseline (few, cluster-scoped: cached whole).
   { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingAdmissionPolicy', plural: 'validatingadmissionpolicies', namespaced: false, role: 'admission', cached: true, verbs: WRITTEN, why: GUARD_WHY },
   { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingAdmissionPolicyBinding', plural: 'validatingadmissionpolicybindings', namespaced: false, role: 'admission', cached: true, verbs: WRITTEN, why: GUARD_WHY },
+  {
+    group: 'events.k8s.io', version: 'v1', kind: 'Event', plural: 'events', namespaced: true, role: 'operator', cached: false,
+    verbs: ['create'], why: 'Events: DriftRepaired, FindingOpened.',
+  },
   // What the audit reads besides the managed kinds (which it reads too). Never Secrets.
   audited('', 'Pod', 'pods', projectPod, true),
   audited('apps', 'Deployment', 'deployments', keepSpec('template'), true),
@@ -79,21 +83,17 @@ export const KINDS: readonly Kind[] = [
   audited('apps', 'DaemonSet', 'daemonsets', keepSpec('template'), true),
   audited('batch', 'Job', 'jobs', keepSpec('template'), true),
   audited('batch', 'CronJob', 'cronjobs', projectCronJob, true),
-  audited('', 'ServiceAccount', 'serviceaccounts', keep('automountServiceAccountToken')),
   audited('', 'Service', 'services', keepSpec('type', 'ports', 'externalIPs', 'loadBalancerSourceRanges')),
   audited('networking.k8s.io', 'Ingress', 'ingresses', keepSpec('tls')),
   audited('', 'ConfigMap', 'configmaps', projectConfigMap),
   audited('', 'PersistentVolumeClaim', 'persistentvolumeclaims', keep()),
+  audited('', 'ServiceAccount', 'serviceaccounts', keep('automountServiceAccountToken')),
   { ...audited(RBAC, 'ClusterRole', 'clusterroles', keep('rules')), namespaced: false, verbs: ['list', 'watch'], why: 'Cluster-wide RBAC the audit follows from the namespace\'s bindings.' },
   { ...audited(RBAC, 'ClusterRoleBinding', 'clusterrolebindings', keep('roleRef', 'subjects')), namespaced: false, verbs: ['list', 'watch'], why: 'Cluster-wide RBAC the audit follows from the namespace\'s bindings.' },
   // Discovered at start: watched only when its CRD is installed.
   {
     group: 'wgpolicyk8s.io', version: 'v1alpha2', kind: 'PolicyReport', plural: 'policyreports', namespaced: true, role: 'operator', cached: false, project: projectPolicyReport,
     verbs: WRITTEN, why: 'A PolicyReport per audited namespace, when the wgpolicyk8s.io CRD is installed.',
-  },
-  {
-    group: 'events.k8s.io', version: 'v1', kind: 'Event', plural: 'events', namespaced: true, role: 'operator', cached: false,
-    verbs: ['create'], why: 'Events: DriftRepaired, FindingOpened.',
   },
 ];
 
