@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { HELP, HELPS } from '../../../src/cli/main.js';
 import { posture } from './run.js';
 
@@ -27,5 +29,14 @@ describe('posture: help, version and exit codes', () => {
   it('prints the package version', async () => {
     const r = await posture(['--version']);
     assert.match(r.stdout, /^posture \d+\.\d+\.\d+\n$/);
+  });
+
+  it('runs as the package bin (bin/posture.js) from source, with the exit code of the command', async function () {
+    // A new Node process compiling the source through tsx: slow on a loaded machine, not a speed test.
+    this.timeout(60_000);
+    const bin = new URL('../../../bin/posture.js', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, '--version']);
+    assert.match(stdout, /^posture \d+\.\d+\.\d+\n$/);
+    await assert.rejects(promisify(execFile)(process.execPath, [bin, 'audit', '-f', 'no-such-file.yaml']), (err: { code?: number; stderr?: string }) => err.code === 2 && err.stderr === 'posture audit: no-such-file.yaml: no such file or directory\n');
   });
 });
