@@ -9,6 +9,7 @@ export const Reason = {
   Progressing: 'Progressing',
   InvalidSpec: 'InvalidSpec',
   ApplyFailed: 'ApplyFailed',
+  NamespacesFailed: 'NamespacesFailed',
   Idle: 'Idle',
   NoNamespaces: 'NoNamespaces',
   LostAllNamespaces: 'LostAllNamespaces',

@@ -1,4 +1,4 @@
-import { BASELINE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../api/names.js';
+import { BASELINE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, OBJECT_NAME_PREFIX } from '../api/names.js';
 import type { DriftRecord } from '../api/status.js';
 import type { ApiClient } from '../kube/client.js';
 import { MANAGED_TYPES, NAMESPACE, type ManagedType } from '../kube/resources.js';
@@ -26,6 +26,8 @@ export interface EnforcementDeps {
   concurrency: number;
   /** A namespace that was in sync drifted; repaired says whether it was put back. */
   onDrift: (baseline: string, record: DriftRecord, repaired: boolean) => void;
+  /** A namespace the winning baseline cannot be enforced in (a terminal failure there). */
+  onFailed?: (baseline: string, namespace: string, error: string) => void;
 }
 
 export interface Enforcement {
@@ -67,6 +69,7 @@ export function enforcementController(deps: EnforcementDeps): Enforcement {
         getNamespace: (n) => caches.get(NAMESPACE.plural, n),
         managedIn: (namespace) => MANAGED_TYPES.flatMap((type) => caches.list(type.plural, namespace).filter(isManaged).map((o) => toExisting(type, o))),
         onDrift: deps.onDrift,
+        ...(deps.onFailed === undefined ? {} : { onFailed: deps.onFailed }),
         onReleased: (baseline) => {
           released.emit('update', baseline);
         },
@@ -90,7 +93,9 @@ export function enforcementController(deps: EnforcementDeps): Enforcement {
       concurrency: deps.concurrency,
       watches: [
         watchFor(NAMESPACE.plural, namespaces, (ns) => ns.metadata?.name),
-        ...MANAGED_TYPES.map((type) => watchOwned(type.plural, caches.source(type.plural), (o) => (isManaged(o) ? o.metadata?.namespace : undefined))),
+        // Ours, or one of the names we take: a tenant's posture-view that blocked a reconcile is
+        // retried when it goes.
+        ...MANAGED_TYPES.map((type) => watchOwned(type.plural, caches.source(type.plural), (o) => (isManaged(o) || o.metadata?.name?.startsWith(OBJECT_NAME_PREFIX) === true ? o.metadata?.namespace : undefined))),
         // Status writes change resourceVersion, not generation: only a spec change (or a deletion) re-enforces.
         watchMapped('securitybaselines (spec changes)', deps.baselineChanges, (_event, change) => (change.specChanged ? allNamespaces() : [])),
       ],
@@ -117,6 +122,7 @@ export function toExisting(type: ManagedType, o: CachedObject): ExistingObject {
       name: meta?.name ?? '',
       namespace: meta?.namespace ?? '',
       labels: meta?.labels,
+      annotations: meta?.annotations,
       ownerReferences: meta?.ownerReferences,
       managedFields: meta?.managedFields,
     },

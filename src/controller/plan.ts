@@ -18,6 +18,7 @@ export interface ExistingObject {
     name: string;
     namespace: string;
     labels?: Record<string, string>;
+    annotations?: Record<string, string>;
     ownerReferences?: { apiVersion?: string; kind?: string; uid: string; controller?: boolean }[];
     managedFields?: ManagedFieldsEntry[];
   };
@@ -41,10 +42,15 @@ function key(kind: string, name: string): string {
   return `${kind}/${name}`;
 }
 
-/** True when the object is exactly what we render: our labels, our owner, and no change by anyone. */
+/**
+ * True when the object is exactly what we render: our labels and no others, no annotations, our
+ * owner, and no change by anyone. A name a tenant took first is adopted, and whatever they put on
+ * it (a `posture.dev/exempt: "*"`, a label another tool acts on) must not come with it.
+ */
 export function isInSync(existing: Pick<ExistingObject, 'metadata' | 'content' | 'kind'>, want: DesiredObject): boolean {
   const labels = existing.metadata.labels ?? {};
-  const labelsOk = Object.entries(want.metadata.labels).every(([k, v]) => labels[k] === v);
+  const labelsOk = Object.keys(labels).length === Object.keys(want.metadata.labels).length && Object.entries(want.metadata.labels).every(([k, v]) => labels[k] === v);
+  if (Object.keys(existing.metadata.annotations ?? {}).length > 0) return false;
   const owners = existing.metadata.ownerReferences ?? [];
   const ownerOk = want.metadata.ownerReferences.every((w) => owners.some((o) => o.uid === w.uid && o.controller === true));
   return labelsOk && ownerOk && deepEqual(normalizeContent(want.kind, pick(existing.content, want.content)), normalizeContent(want.kind, want.content));

@@ -2,7 +2,7 @@ import type { Logger } from 'winston';
 import { BASELINE_LABEL, MANAGED_BY_LABEL, POD_SECURITY_ANNOTATION, PROTECTED_LABEL } from '../api/names.js';
 import { MAX_PLANNED_EXAMPLES, type DriftRecord, type PlannedChange } from '../api/status.js';
 import type { ApiClient } from '../kube/client.js';
-import { errorMessage, isTerminal } from '../kube/errors.js';
+import { ApiError, errorMessage, isTerminal } from '../kube/errors.js';
 import { apply, applyAs, mergePatch, remove, replace } from '../kube/operations.js';
 import { NAMESPACE, resourceTypeOf } from '../kube/resources.js';
 import { renderNamespace } from '../render/index.js';
@@ -34,6 +34,8 @@ export interface ReconcilerDeps {
   now: () => Date;
   /** Called when a namespace that was in sync drifted; repaired says whether it was put back. */
   onDrift: (baseline: string, record: DriftRecord, repaired: boolean) => void;
+  /** Called when a namespace cannot be enforced (terminal failure), to report it for that namespace. */
+  onFailed?: (baseline: string, namespace: string, error: string) => void;
   /** Called after objects of an orphaning baseline were released, so its finalizer can be cleared. */
   onReleased: (baseline: string) => void;
   /** Called with the resourceVersion the API server gave each object the reconcile wrote into a namespace. */
@@ -96,6 +98,7 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
   if (failure !== undefined) {
     deps.log.error('cannot enforce namespace', { namespace: name, baseline: result.winner, error: failure });
     deps.results.set(name, { ...result, error: failure });
+    if (result.winner !== undefined) deps.onFailed?.(result.winner, name, failure);
     return;
   }
   for (const r of driftRecords) if (winner !== undefined) deps.onDrift(winner.name, r, true);
@@ -156,9 +159,41 @@ async function act(client: ApiClient, action: Action, written: Written): Promise
   }
 }
 
+type Applied = Record<string, unknown> & { metadata: ExistingObject['metadata'] & { resourceVersion?: string } };
+
+/**
+ * A binding's roleRef cannot change. A tenant who created `posture-view` first, bound to `edit`,
+ * would keep it forever: the apply is refused as invalid. Such a binding is deleted and created
+ * anew. Where the admission fence is installed (config/admission), the operator may not delete an
+ * object it does not own, and it cannot adopt this one either (RBAC forbids it to bind a role it
+ * does not hold): then this namespace, and only this one, reports what to do.
+ */
+async function applyOrRecreate(client: ApiClient, object: DesiredObject): Promise<Applied> {
+  try {
+    return await apply(client, toManifest(object));
+  } catch (err) {
+    if (!(object.kind === 'RoleBinding' && err instanceof ApiError && err.code === 422 && /roleRef/.test(err.message))) throw err;
+    const { name, namespace } = object.metadata;
+    try {
+      await remove(client, resourceTypeOf(object.apiVersion, object.kind), name, namespace);
+    } catch (denied) {
+      if (!(denied instanceof ApiError && denied.code === 403)) throw denied;
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `RoleBinding ${namespace}/${name} was created by someone else and binds another role; its roleRef cannot change and the operator may not delete it: ` +
+          `delete it (kubectl -n ${namespace} delete rolebinding ${name}) and the operator creates it as the baseline says. spec.guard keeps tenants from taking posture-* names.`,
+        denied.verb,
+        denied.path,
+      );
+    }
+    return await apply(client, toManifest(object));
+  }
+}
+
 /** Applies an object; returns the resourceVersion it was stored with. */
 async function applyObject(client: ApiClient, object: DesiredObject): Promise<string | undefined> {
-  const applied = (await apply(client, toManifest(object))) as unknown as Record<string, unknown> & { metadata: ExistingObject['metadata'] & { resourceVersion?: string } };
+  const applied = await applyOrRecreate(client, object);
   // Apply cannot remove fields another manager added; replace the object whole when some remain.
   if (!isInSync({ kind: object.kind, metadata: applied.metadata, content: applied }, object)) {
     const replaced = await replace(client, { ...toManifest(object), metadata: { ...object.metadata, resourceVersion: applied.metadata.resourceVersion } });

@@ -1,3 +1,4 @@
+import { API_VERSION, KIND } from '../api/names.js';
 import type { Logger } from 'winston';
 import { evaluateCluster } from '../audit/evaluate.js';
 import type { Finding, ServerVersion } from '../audit/types.js';
@@ -70,6 +71,10 @@ export function addControllers(manager: Manager, deps: OperatorDeps): void {
     concurrency: deps.concurrency,
     onDrift: (baseline, record, repaired) => {
       recordDrift({ logs: drift, log, metrics, events, caches, baselines, changed: statusDue }, baseline, record, repaired);
+    },
+    onFailed: (baseline, namespace, error) => {
+      const uid = baselines.get(baseline)?.uid;
+      if (uid !== undefined) events.record({ apiVersion: API_VERSION, kind: KIND, name: baseline, uid }, 'Warning', 'ApplyFailed', 'Enforce', `namespace ${namespace}: ${error}`);
     },
   });
   // Status first: it counts the first pass from the moment the others start.

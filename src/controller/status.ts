@@ -98,10 +98,16 @@ export function computeStatus(input: StatusInput): SecurityBaselineStatus {
   } else if (failed.length > 0) {
     const first = failed[0]?.[1].error ?? '';
     const message = `${failed.length} namespace(s) cannot be enforced (${exampleList(failed.map(([n]) => n))}): ${first}`;
+    // Stalled is for the baseline as a whole (what it asks cannot be done anywhere). What a tenant
+    // did in one namespace must not mark every other namespace's protection as failed (Argo CD
+    // shows Stalled as Degraded): then it is Ready=False for the namespaces named, and not Stalled.
+    const everywhere = failed.length === won.length;
     conditions = [
       { type: ConditionType.Ready, status: 'False', reason: Reason.ApplyFailed, message },
       { type: ConditionType.Reconciling, status: pending.length > 0 ? 'True' : 'False', reason: pending.length > 0 ? Reason.Progressing : Reason.ApplyFailed, message: `${pending.length} namespace(s) in progress.` },
-      { type: ConditionType.Stalled, status: 'True', reason: Reason.ApplyFailed, message },
+      everywhere
+        ? { type: ConditionType.Stalled, status: 'True', reason: Reason.ApplyFailed, message }
+        : { type: ConditionType.Stalled, status: 'False', reason: Reason.NamespacesFailed, message: `${won.length - failed.length} of ${won.length} namespace(s) enforced; only the ones named in Ready fail.` },
     ];
   } else if (mode === 'Audit') {
     const message =

@@ -39,6 +39,15 @@ describe('planning writes', () => {
     assert.deepEqual(plan({ existing: desired.map(asExisting) }), []);
   });
 
+  it('updates an adopted object that carries foreign annotations or labels', () => {
+    const [first, ...rest] = desired.map(asExisting);
+    assert.ok(first);
+    const annotated = { ...first, metadata: { ...first.metadata, annotations: { 'posture.dev/exempt': '*' } } };
+    assert.deepEqual(plan({ existing: [annotated, ...rest] }).map((a) => `${a.type} ${a.type === 'update' ? a.object.metadata.name : ''}`), [`update ${first.metadata.name}`]);
+    const labelled = { ...first, metadata: { ...first.metadata, labels: { ...first.metadata.labels, 'team.example.com/owner': 'mallory' } } };
+    assert.deepEqual(plan({ existing: [labelled, ...rest] }).map((a) => a.type), ['update']);
+  });
+
   it('updates an object whose spec someone changed, including an added field', () => {
     const edited = desired.map(asExisting);
     const spec = edited[0]?.content.spec as Record<string, unknown>;

@@ -79,6 +79,18 @@ describe('baseline status', () => {
     assert.match(condition(s, 'Reconciling')?.message ?? '', /Evaluating every namespace against generation 2/);
   });
 
+  it('stalls when no namespace can be enforced, not when some of them fail', () => {
+    const failing: NamespaceResult = { ...ok, inSync: false, error: 'rolebindings "posture-view" is forbidden' };
+    const one = computeStatus({ name: 'b', generation: 1, mode: 'Enforce', invalidSpec: undefined, results: [['x', ok], ['y', failing]], previous: undefined, drift: undefined, pendingNamespaces: 0, audit: noAudit, now });
+    assert.equal(condition(one, 'Ready')?.status, 'False');
+    assert.match(condition(one, 'Ready')?.message ?? '', /1 namespace\(s\) cannot be enforced \(y\): rolebindings "posture-view" is forbidden/);
+    assert.equal(condition(one, 'Stalled')?.status, 'False');
+    assert.equal(condition(one, 'Stalled')?.reason, 'NamespacesFailed');
+    const all = computeStatus({ name: 'b', generation: 1, mode: 'Enforce', invalidSpec: undefined, results: [['x', failing], ['y', failing]], previous: undefined, drift: undefined, pendingNamespaces: 0, audit: noAudit, now });
+    assert.equal(condition(all, 'Stalled')?.status, 'True');
+    assert.equal(condition(all, 'Stalled')?.reason, 'ApplyFailed');
+  });
+
   it('names the invalid field and stalls', () => {
     const s = computeStatus({ name: 'b', generation: 4, mode: undefined, invalidSpec: 'spec.mode: bad', results: [], previous: undefined, drift: undefined, pendingNamespaces: 0, audit: noAudit, now });
     assert.equal(condition(s, 'Ready')?.reason, 'InvalidSpec');

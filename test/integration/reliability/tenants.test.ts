@@ -16,6 +16,7 @@ import { AdminApi, cleanup, condition, CONTAINER_NODE_OPTIONS, inParallel, launc
 const TIER = { 'posture.dev/tier': 'tenants' };
 const TENANT = 'tenant-a';
 const CROWD = 'crowd';
+const SQUAT = 'squat';
 const PROBE_LIMIT_MS = 1000;
 const REPORTS = '/apis/wgpolicyk8s.io/v1alpha2/namespaces';
 
@@ -84,12 +85,16 @@ describe('reliability: hostile tenants and baseline authors (issue 17)', functio
       return true;
     });
     for (const ns of [TENANT, CROWD]) await api.createNamespace(ns, TIER);
+    // Not selected yet: the tenant takes the managed names first (row 6).
+    await api.createNamespace(SQUAT);
     await api.send('POST', `/api/v1/namespaces/${TENANT}/serviceaccounts`, { metadata: { name: 'mallory' } });
-    await api.send('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${TENANT}/rolebindings`, {
-      metadata: { name: 'mallory-admin' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
-      subjects: [{ kind: 'ServiceAccount', name: 'mallory', namespace: TENANT }],
-    });
+    for (const ns of [TENANT, SQUAT]) {
+      await api.send('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
+        metadata: { name: 'mallory-admin' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
+        subjects: [{ kind: 'ServiceAccount', name: 'mallory', namespace: TENANT }],
+      });
+    }
     tenant = await adminClient(await cp.mintServiceAccountKubeconfig(TENANT, 'mallory', path.join(cp.dir, 'mallory.kubeconfig')));
     const spec = fullSpec(TIER);
     await api.applyBaseline('tenants', {
@@ -246,5 +251,59 @@ describe('reliability: hostile tenants and baseline authors (issue 17)', functio
     assert.ok(!r.results.some((x) => x.result === 'pass'), 'passes are only counted');
     assert.ok((r.summary['pass'] ?? 0) > 0);
     assert.deepEqual(Object.keys(failed).filter((k) => k.includes('policyreports')), [], 'no PolicyReport write failed');
+  });
+
+  it('row 6: managed names a tenant took first: foreign metadata dropped, the squatted binding reported for its namespace only, then recreated', async () => {
+    const from = mark();
+    const foreign = { labels: { 'team.example.com/owner': 'mallory' }, annotations: { 'posture.dev/exempt': '*', 'posture.dev/exempt-reason': 'mine' } };
+    await tenantSend('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${SQUAT}/rolebindings`, {
+      metadata: { name: 'posture-view', ...foreign },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'k8s-viewers' }],
+    });
+    await tenantSend('POST', `/apis/networking.k8s.io/v1/namespaces/${SQUAT}/networkpolicies`, {
+      metadata: { name: 'posture-default-deny', ...foreign },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{}], egress: [{}] },
+    });
+    const t0 = Date.now();
+    await api.send('PATCH', `/api/v1/namespaces/${SQUAT}`, { metadata: { labels: TIER } }, 'application/merge-patch+json');
+    type Meta = { metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } };
+    const policyPath = `/apis/networking.k8s.io/v1/namespaces/${SQUAT}/networkpolicies/posture-default-deny`;
+    await eventually('the squatted policy to be adopted and put right', async () => {
+      const p = await api.get<Meta & { spec: Record<string, unknown> }>(policyPath);
+      return p.metadata.labels?.['app.kubernetes.io/managed-by'] === 'posture-operator' && p.spec['ingress'] === undefined;
+    }, 60_000);
+    const policy = await api.get<Meta & { spec: Record<string, unknown> }>(policyPath);
+    // With the admission fence installed (as here), the operator may not delete a binding it does not own.
+    let b = await api.baseline('tenants');
+    await eventually('squat reported as failing, the baseline not Stalled', async () => {
+      b = await api.baseline('tenants');
+      return condition(b, 'Ready')?.reason === 'ApplyFailed' && /cannot be enforced \(squat\)/.test(condition(b, 'Ready')?.message ?? '');
+    }, 60_000);
+    const ready = condition(b, 'Ready');
+    const stalled = condition(b, 'Stalled');
+    const counts = b.status?.namespaces;
+    const events = await api.get<{ items: { reason?: string; note?: string; regarding?: { name?: string } }[] }>('/apis/events.k8s.io/v1/namespaces/default/events');
+    const event = events.items.find((e) => e.reason === 'ApplyFailed' && e.regarding?.name === 'tenants' && (e.note ?? '').startsWith(`namespace ${SQUAT}:`));
+
+    await api.send('DELETE', `/apis/rbac.authorization.k8s.io/v1/namespaces/${SQUAT}/rolebindings/posture-view`);
+    b = await converged(api, 'tenants', 3);
+    const binding = await api.get<Meta & { roleRef: { name: string } }>(`/apis/rbac.authorization.k8s.io/v1/namespaces/${SQUAT}/rolebindings/posture-view`);
+    await healthy('row 6: pre-created posture-view (roleRef edit) and posture-default-deny (allow all), with posture.dev/exempt', from, {
+      policySpecAfter: policy.spec,
+      policyMetadataAfter: { labels: policy.metadata.labels, annotations: policy.metadata.annotations ?? {} },
+      whileSquatted: { ready: `${ready?.status} ${ready?.reason}`, stalled: `${stalled?.status} ${stalled?.reason}`, namespaces: counts, message: ready?.message, event: event?.note },
+      afterTheAdminDeletedIt: { roleRef: binding.roleRef.name, annotations: binding.metadata.annotations ?? {}, ready: condition(b, 'Ready')?.status },
+      seconds: (Date.now() - t0) / 1000,
+    });
+    assert.deepEqual({ ...policy.spec, policyTypes: [...((policy.spec['policyTypes'] as string[] | undefined) ?? [])].sort() }, { podSelector: {}, policyTypes: ['Egress', 'Ingress'] });
+    assert.deepEqual(policy.metadata.annotations ?? {}, {});
+    assert.equal(policy.metadata.labels?.['team.example.com/owner'], undefined);
+    assert.deepEqual([counts?.selected, counts?.enforced], [3, 2], 'the other two namespaces stay enforced');
+    assert.equal(stalled?.status, 'False', 'one namespace does not stall the baseline');
+    assert.match(ready?.message ?? '', /kubectl -n squat delete rolebinding posture-view/);
+    assert.ok(event, 'an ApplyFailed event names the namespace');
+    assert.equal(binding.roleRef.name, 'view');
+    assert.deepEqual(binding.metadata.annotations ?? {}, {});
   });
 });
