@@ -28,21 +28,23 @@ async function elementsMoved(run: () => Promise<void>): Promise<number> {
 }
 
 describe('work queue at scale', () => {
-  it('keeps 50,000 keys queued while 100,000 pass through, in order, moving O(1) elements per key', async () => {
+  it('keeps 20,000 keys queued while 40,000 pass through, in order, moving O(1) elements per key', async function () {
+    // Correctness is judged by the count below, never by time: a busy machine may take long.
+    this.timeout(120_000);
     const q = new WorkQueue();
-    for (let i = 0; i < 50_000; i++) q.add(`ns-${i}`);
-    const operations = 100_000;
+    for (let i = 0; i < 20_000; i++) q.add(`ns-${i}`);
+    const operations = 40_000;
     const moved = await elementsMoved(async () => {
       for (let i = 0; i < operations; i++) {
         const key = await q.get();
-        assert.equal(key, i < 50_000 ? `ns-${i}` : `audit-${i - 50_000}`);
+        assert.equal(key, i < 20_000 ? `ns-${i}` : `audit-${i - 20_000}`);
         q.done(key);
         q.add(`audit-${i}`);
       }
     });
-    assert.equal(q.length, 50_000);
-    assert.equal(await q.get(), 'audit-50000');
-    // Array.prototype.shift on the 50,000 queued keys would move about 5 billion elements here.
+    assert.equal(q.length, 20_000);
+    assert.equal(await q.get(), 'audit-20000');
+    // Array.prototype.shift on the 20,000 queued keys would move about 800 million elements here.
     assert.ok(moved <= 4 * operations, `${moved} elements moved for ${operations} keys`);
   });
 });
