@@ -3,6 +3,7 @@ import { checkById } from '../audit/catalog.js';
 import { isAnnotationSkip } from '../audit/exemptions.js';
 import { SEVERITY_WEIGHTS, summarize, type Summary } from '../audit/scoring.js';
 import type { Finding, Severity } from '../audit/types.js';
+import { NamespaceStore } from './store.js';
 
 /** What the last audit of one namespace found, reduced to what the baseline status aggregates. */
 export interface NamespaceAudit {
@@ -76,42 +77,9 @@ export function aggregateAudits(audits: readonly (readonly [string, NamespaceAud
   return { summary, complianceScore: evaluated === 0 ? 100 : Math.round((100 * passed) / evaluated), compliant, audited: audits.length, findings };
 }
 
-/** Per-namespace audits, indexed by baseline; calls onChange with every baseline whose aggregate may change. */
-export class AuditStore {
-  private readonly byNamespace = new Map<string, NamespaceAudit>();
-  private readonly byBaseline = new Map<string, Set<string>>();
-
-  constructor(private readonly onChange: (baseline: string) => void = () => undefined) {}
-
-  get(namespace: string): NamespaceAudit | undefined {
-    return this.byNamespace.get(namespace);
-  }
-
-  set(namespace: string, audit: NamespaceAudit): void {
-    const previous = this.byNamespace.get(namespace);
-    if (previous !== undefined) this.byBaseline.get(previous.baseline)?.delete(namespace);
-    this.byNamespace.set(namespace, audit);
-    let set = this.byBaseline.get(audit.baseline);
-    if (set === undefined) this.byBaseline.set(audit.baseline, (set = new Set()));
-    set.add(namespace);
-    if (previous !== undefined && previous.baseline !== audit.baseline) this.onChange(previous.baseline);
-    this.onChange(audit.baseline);
-  }
-
-  delete(namespace: string): void {
-    const previous = this.byNamespace.get(namespace);
-    if (previous === undefined) return;
-    this.byNamespace.delete(namespace);
-    this.byBaseline.get(previous.baseline)?.delete(namespace);
-    this.onChange(previous.baseline);
-  }
-
-  forBaseline(baseline: string): [string, NamespaceAudit][] {
-    const out: [string, NamespaceAudit][] = [];
-    for (const ns of this.byBaseline.get(baseline) ?? []) {
-      const a = this.byNamespace.get(ns);
-      if (a !== undefined) out.push([ns, a]);
-    }
-    return out;
+/** Per-namespace audits, indexed by the baseline that audited them. */
+export class AuditStore extends NamespaceStore<NamespaceAudit> {
+  constructor(onChange?: (baseline: string) => void) {
+    super((audit) => [audit.baseline], onChange);
   }
 }

@@ -1,4 +1,4 @@
-import { API_VERSION, BASELINE_LABEL, FIELD_MANAGER, KIND, POD_SECURITY_ANNOTATION, PROTECTED_LABEL } from '../api/names.js';
+import { API_VERSION, FIELD_MANAGER, KIND, POD_SECURITY_ANNOTATION, PROTECTED_LABEL } from '../api/names.js';
 import { deepEqual } from '../runtime/equality.js';
 import type { DesiredNamespaceLabels } from '../render/namespace.js';
 import { normalizeContent } from '../kube/resources.js';
@@ -120,11 +120,6 @@ export function planNamespace(input: PlanInput): Action[] {
     actions.push({ type: 'delete', apiVersion: e.apiVersion, kind: e.kind, namespace: e.metadata.namespace, name: e.metadata.name, existing: e });
   }
   return actions;
-}
-
-/** The baseline an existing object is labelled with. */
-export function baselineLabel(existing: ExistingObject): string | undefined {
-  return existing.metadata.labels?.[BASELINE_LABEL];
 }
 
 /**

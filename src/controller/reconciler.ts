@@ -3,7 +3,7 @@ import { BASELINE_LABEL, MANAGED_BY_LABEL, POD_SECURITY_ANNOTATION, PROTECTED_LA
 import { MAX_PLANNED_EXAMPLES, type DriftRecord, type PlannedChange } from '../api/status.js';
 import type { ApiClient } from '../kube/client.js';
 import { ApiError, errorMessage, isTerminal } from '../kube/errors.js';
-import { apply, applyAs, mergePatch, remove, replace } from '../kube/operations.js';
+import { apply, mergePatch, remove, replace } from '../kube/operations.js';
 import { NAMESPACE, resourceTypeOf } from '../kube/resources.js';
 import { renderNamespace } from '../render/index.js';
 import { renderNamespaceLabels, type DesiredNamespaceLabels } from '../render/namespace.js';
@@ -230,7 +230,7 @@ async function releaseOrphans(deps: ReconcilerDeps, namespace: string, existing:
     }
     if (ns.annotations[POD_SECURITY_ANNOTATION] === baseline.name) {
       const keep = Object.fromEntries(Object.entries(ns.labels).filter(([k]) => k.startsWith('pod-security.kubernetes.io/')));
-      await applyAs(deps.client, { apiVersion: NAMESPACE.apiVersion, kind: NAMESPACE.kind, metadata: { name: namespace, labels: keep } }, ORPHANED_FIELD_MANAGER);
+      await apply(deps.client, { apiVersion: NAMESPACE.apiVersion, kind: NAMESPACE.kind, metadata: { name: namespace, labels: keep } }, ORPHANED_FIELD_MANAGER);
       await applyNamespaceLabels(deps.client, namespace, { labels: {}, annotations: {} });
       deps.wrote?.('released Pod Security labels', { baseline: baseline.name });
       released.add(baseline.name);

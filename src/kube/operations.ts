@@ -14,17 +14,18 @@ export interface NamedObject {
 export type Stored<T extends NamedObject> = T & { metadata: { resourceVersion?: string } };
 
 /**
- * Server-side apply as field manager posture-operator. force takes fields back from another manager
+ * Server-side apply, as field manager posture-operator unless another is named (to hand fields over
+ * before the operator lets go of them). force takes fields back from another manager
  * that changed them: the operator is the declared owner of every object it applies.
  */
-export async function apply<T extends NamedObject>(client: ApiClient, object: T): Promise<Stored<T>> {
+export async function apply<T extends NamedObject>(client: ApiClient, object: T, fieldManager = FIELD_MANAGER): Promise<Stored<T>> {
   const type = resourceTypeOf(object.apiVersion, object.kind);
   return client.request<Stored<T>>({
     verb: 'patch',
     resource: type.plural,
     method: 'PATCH',
     path: objectPath(type, object.metadata.name, object.metadata.namespace),
-    query: { fieldManager: FIELD_MANAGER, force: 'true' },
+    query: { fieldManager, force: 'true' },
     body: object,
     contentType: 'application/apply-patch+yaml',
   });
@@ -84,19 +85,5 @@ export async function mergePatch(client: ApiClient, type: ResourceType, name: st
     query: { fieldManager: FIELD_MANAGER },
     body: patch,
     contentType: 'application/merge-patch+json',
-  });
-}
-
-/** Server-side apply under another field manager, to hand fields over before the operator lets go of them. */
-export async function applyAs(client: ApiClient, object: NamedObject & Record<string, unknown>, fieldManager: string): Promise<void> {
-  const type = resourceTypeOf(object.apiVersion, object.kind);
-  await client.request({
-    verb: 'patch',
-    resource: type.plural,
-    method: 'PATCH',
-    path: objectPath(type, object.metadata.name, object.metadata.namespace),
-    query: { fieldManager, force: 'true' },
-    body: object,
-    contentType: 'application/apply-patch+yaml',
   });
 }

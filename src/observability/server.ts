@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { ScrapeDecision } from './scrapeauth.js';
 
@@ -49,10 +48,6 @@ async function listen(address: BindAddress, routes: Record<string, Handler>, tls
     });
   });
   return server;
-}
-
-export function boundPort(server: Server): number {
-  return (server.address() as AddressInfo).port;
 }
 
 /** Plain HTTP, or with `secure` HTTPS where every scrape is authenticated and authorised. */
