@@ -45,6 +45,17 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
 }
 
+/** Leading, with the first pass over both namespaces complete and its status written. */
+async function leading(): Promise<ReturnType<typeof setup>> {
+  const s = setup();
+  s.status.start();
+  s.enforced.emit('update', 'shop');
+  s.enforced.emit('update', 'shelf');
+  s.clock.advance(0);
+  await settle();
+  return s;
+}
+
 describe('baseline status controller', () => {
   it('writes nothing before it leads; then Reconciling until the first pass covers every namespace, then Ready', async () => {
     const s = setup();
@@ -70,12 +81,7 @@ describe('baseline status controller', () => {
   });
 
   it('coalesces: many namespace results in one interval are one status write', async () => {
-    const s = setup();
-    s.status.start();
-    s.enforced.emit('update', 'shop');
-    s.enforced.emit('update', 'shelf');
-    s.clock.advance(0);
-    await settle();
+    const s = await leading();
     const before = s.patches().length;
     for (let i = 0; i < 50; i++) s.results.set(`ns-${i}`, enforced);
     s.clock.advance(1000);
@@ -84,12 +90,7 @@ describe('baseline status controller', () => {
   });
 
   it('forgets a deleted baseline: its gauges go', async () => {
-    const s = setup();
-    s.status.start();
-    s.enforced.emit('update', 'shop');
-    s.enforced.emit('update', 'shelf');
-    s.clock.advance(0);
-    await settle();
+    const s = await leading();
     assert.ok((await s.metrics.complianceScore.get()).values.some((v) => v.labels.baseline === 'tenants'));
     s.caches.remove('securitybaselines', 'tenants');
     assert.ok(!(await s.metrics.complianceScore.get()).values.some((v) => v.labels.baseline === 'tenants'));
