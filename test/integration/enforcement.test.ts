@@ -5,6 +5,7 @@ import { sharedControlPlane } from './support/controlplane.js';
 import { admin, condition, fetchAsAdmin, type Admin } from './support/kube.js';
 import { startOperator, type RunningOperator } from './support/operator.js';
 import { eventually } from './support/wait.js';
+import { FULL_OBJECTS } from './reliability/fixtures.js';
 
 const MANAGED = 'app.kubernetes.io/managed-by=posture-operator';
 const WRITE_VERBS = ['create', 'update', 'patch', 'delete'];
@@ -80,18 +81,6 @@ function fullSpec(tier: string): Record<string, unknown> {
     rbac: { roles: [reader], bindClusterRoles: [{ clusterRole: 'view', subjects: [{ kind: 'Group', name: 'k8s-viewers' }] }] },
   };
 }
-
-const FULL_OBJECTS = [
-  'limitranges/posture-limits',
-  'networkpolicies/posture-allow-dns',
-  'networkpolicies/posture-allow-from-0',
-  'networkpolicies/posture-allow-same-namespace',
-  'networkpolicies/posture-default-deny',
-  'resourcequotas/posture-quota',
-  'rolebindings/posture-pod-service-reader',
-  'rolebindings/posture-view',
-  'roles/posture-pod-service-reader',
-];
 
 describe('enforcement: every generated object, lifecycle, drift and bad input', function () {
   let cp: ControlPlane;
