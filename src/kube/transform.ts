@@ -11,10 +11,45 @@ import { contentDigest } from './digest.js';
 
 type Json = Record<string, unknown>;
 
-/** kubectl's client-side apply copy of the whole object: large, and never read. */
-const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /** ConfigMap values are only scanned for credentials; a credential shows in far fewer characters. */
-const MAX_CONFIGMAP_VALUE = 4096;
+const MAX_CONFIGMAP_VALUE = 1024;
+/**
+ * The most of one ConfigMap's data kept (keys and values), whatever a tenant puts in it: 60 ConfigMaps
+ * of 1 MB cost 60 x 8 KiB, not 60 MB. SEC-001 scans what is kept.
+ */
+const MAX_CONFIGMAP_BYTES = 8192;
+const MAX_CONFIGMAP_KEYS = 64;
+
+/**
+ * Annotations the operator reads on objects it does not own: exemptions (posture.dev/, Polaris,
+ * kube-score) and the pod-level security annotations the Pod Security checks read. Any other
+ * annotation a tenant writes, of any size, is not kept.
+ */
+const READ_ANNOTATION_PREFIXES = [
+  'posture.dev/',
+  'polaris.fairwinds.com/',
+  'kube-score/',
+  'container.apparmor.security.beta.kubernetes.io/',
+  'seccomp.security.alpha.kubernetes.io/',
+  'container.seccomp.security.alpha.kubernetes.io/',
+];
+const MAX_ANNOTATION_VALUE = 1024;
+const MAX_ANNOTATIONS = 64;
+
+/**
+ * Annotations as kept: on the operator's own objects every key (an annotation someone added there
+ * is drift), with values cut; on everything else only the keys the operator reads.
+ */
+function keptAnnotations(annotations: Json, managed: boolean): Json | undefined {
+  const out: Json = {};
+  let n = 0;
+  for (const [k, v] of Object.entries(annotations)) {
+    if (!managed && !READ_ANNOTATION_PREFIXES.some((prefix) => k.startsWith(prefix))) continue;
+    if (++n > MAX_ANNOTATIONS) break;
+    out[k] = typeof v === 'string' ? v.slice(0, MAX_ANNOTATION_VALUE) : v;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
 
 function obj(value: unknown): Json | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
@@ -30,12 +65,12 @@ function pick(source: Json | undefined, keys: readonly string[]): Json | undefin
 function metadata(meta: Json | undefined): Json {
   const m = meta ?? {};
   const out = pick(m, ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'labels', 'ownerReferences', 'deletionTimestamp', 'finalizers']) ?? {};
+  const labels = obj(m.labels);
   const annotations = obj(m.annotations);
   if (annotations !== undefined) {
-    const rest = Object.fromEntries(Object.entries(annotations).filter(([k]) => k !== LAST_APPLIED));
-    if (Object.keys(rest).length > 0) out.annotations = rest;
+    const kept = keptAnnotations(annotations, labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE);
+    if (kept !== undefined) out.annotations = kept;
   }
-  const labels = obj(m.labels);
   if (labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && Array.isArray(m.managedFields)) {
     out.managedFields = (m.managedFields as unknown[]).map((e) => pick(obj(e), ['manager', 'operation', 'time']));
   }
@@ -64,7 +99,17 @@ export const projectNamespace: Projection = (o) => ({ status: pick(obj(o.status)
 export const projectConfigMap: Projection = (o) => {
   const data = obj(o.data);
   if (data === undefined) return {};
-  return { data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, typeof v === 'string' ? v.slice(0, MAX_CONFIGMAP_VALUE) : v])) };
+  const out: Json = {};
+  let budget = MAX_CONFIGMAP_BYTES;
+  for (const k of Object.keys(data).sort().slice(0, MAX_CONFIGMAP_KEYS)) {
+    const v = data[k];
+    if (typeof v !== 'string') continue;
+    const kept = v.slice(0, Math.min(MAX_CONFIGMAP_VALUE, Math.max(0, budget - k.length)));
+    budget -= k.length + kept.length;
+    out[k.slice(0, 253)] = kept;
+    if (budget <= 0) break;
+  }
+  return { data: out };
 };
 
 /**

@@ -12,6 +12,12 @@ const RESTART_MAX_MS = 30_000;
 
 /** Objects per list page. */
 export const LIST_PAGE_SIZE = 500;
+/**
+ * Kinds whose objects a tenant can make 1 MB each (ConfigMaps): a page of 500 would be half a
+ * gigabyte in flight; 20 is 20 MB at most.
+ */
+const LARGE_OBJECT_PAGE_SIZE = 20;
+const LARGE_OBJECT_KINDS = new Set(['configmaps', 'secrets']);
 
 /**
  * A cache of one resource type kept current by list and watch. client-node's ListWatch relists on
@@ -60,7 +66,7 @@ export class Informer<T extends KubernetesObject> {
       let page: KubernetesListObject<T> | undefined;
       let next: string | undefined;
       do {
-        const query: Record<string, string> = { limit: String(LIST_PAGE_SIZE) };
+        const query: Record<string, string> = { limit: String(LARGE_OBJECT_KINDS.has(type.plural) ? LARGE_OBJECT_PAGE_SIZE : LIST_PAGE_SIZE) };
         if (options.labelSelector !== undefined) query.labelSelector = options.labelSelector;
         if (next !== undefined) query.continue = next;
         page = await client.request<KubernetesListObject<T>>({ verb: 'list', resource: type.plural, method: 'GET', path: collectionPath(type), query });

@@ -235,6 +235,13 @@ export async function rssMiB(pid: number): Promise<number> {
   return kb / 1024;
 }
 
+/** The process's peak RSS since it started (VmHWM): what a sampler started later would miss. */
+export async function peakRssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/^VmHWM:\s+(\d+)\s+kB$/m.exec(status)?.[1]);
+  return kb / 1024;
+}
+
 /**
  * Samples the operator's RSS and /healthz latency every intervalMs until stopped, and every
  * second its own event loop's longest delay since the last look (nodejs_eventloop_lag_max_seconds,

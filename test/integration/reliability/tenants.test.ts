@@ -11,12 +11,13 @@ import type { KubeClient } from '../../../src/kube/client.js';
 import type { RunningOperator } from '../support/operator.js';
 import { eventually } from '../support/wait.js';
 import { converged, fullSpec } from './fixtures.js';
-import { AdminApi, cleanup, condition, CONTAINER_NODE_OPTIONS, inParallel, launchOperator, MEMORY_LIMIT_MIB, ownControlPlane, ProcessProbe, report, Scrape, stopOperator } from './support.js';
+import { AdminApi, cleanup, condition, CONTAINER_NODE_OPTIONS, inParallel, launchOperator, MEMORY_LIMIT_MIB, ownControlPlane, peakRssMiB, ProcessProbe, report, Scrape, stopOperator } from './support.js';
 
 const TIER = { 'posture.dev/tier': 'tenants' };
 const TENANT = 'tenant-a';
 const CROWD = 'crowd';
 const SQUAT = 'squat';
+const OUTSIDE = 'outside';
 const PROBE_LIMIT_MS = 1000;
 const REPORTS = '/apis/wgpolicyk8s.io/v1alpha2/namespaces';
 
@@ -87,8 +88,10 @@ describe('reliability: hostile tenants and baseline authors (issue 17)', functio
     for (const ns of [TENANT, CROWD]) await api.createNamespace(ns, TIER);
     // Not selected yet: the tenant takes the managed names first (row 6).
     await api.createNamespace(SQUAT);
+    // Never selected (row 1).
+    await api.createNamespace(OUTSIDE);
     await api.send('POST', `/api/v1/namespaces/${TENANT}/serviceaccounts`, { metadata: { name: 'mallory' } });
-    for (const ns of [TENANT, SQUAT]) {
+    for (const ns of [TENANT, SQUAT, OUTSIDE]) {
       await api.send('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
         metadata: { name: 'mallory-admin' },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
@@ -305,5 +308,37 @@ describe('reliability: hostile tenants and baseline authors (issue 17)', functio
     assert.ok(event, 'an ApplyFailed event names the namespace');
     assert.equal(binding.roleRef.name, 'view');
     assert.deepEqual(binding.metadata.annotations ?? {}, {});
+  });
+
+  it('row 1: 60 ConfigMaps of 1 MB in a namespace no baseline selects, and a restart over them: RSS under the limit, probes answered', async () => {
+    const from = mark();
+    const value = 'x'.repeat(4000);
+    const data = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`k${String(i).padStart(3, '0')}`, value]));
+    const t0 = Date.now();
+    await inParallel(Array.from({ length: 60 }, (_, i) => i), 4, async (i) => {
+      await tenantSend('POST', `/api/v1/namespaces/${OUTSIDE}/configmaps`, { metadata: { name: `blob-${i}`, annotations: { 'example.com/padding': 'p'.repeat(200_000) } }, data });
+    });
+    const createdSeconds = (Date.now() - t0) / 1000;
+    await healthy('row 1a: 60 x 1 MB ConfigMaps (and 200 KB annotations) created in an unselected namespace', from, { createdSeconds, megabytes: 60 });
+
+    // A restart lists them all again (paginated, compacted page by page).
+    await probe.stop();
+    await stopOperator(op);
+    op = await launchOperator(cp, [], { env: { NODE_OPTIONS: CONTAINER_NODE_OPTIONS } });
+    probe = new ProcessProbe(op, 250).start();
+    const restarted = mark();
+    const b = await converged(api, 'tenants', 3);
+    const scrape = await Scrape.of(op);
+    // Including the start, before the probe could sample: the first lists of every kind.
+    const sinceStart = await peakRssMiB(op.pid);
+    assert.ok(sinceStart < MEMORY_LIMIT_MIB, `peak RSS since start ${Math.round(sinceStart)} MiB`);
+    await healthy('row 1b: the operator restarted over them', restarted, {
+      peakRssSinceStartMiB: Math.round(sinceStart),
+      ready: condition(b, 'Ready')?.status,
+      heapUsedMiB: Math.round(scrape.sum('nodejs_heap_size_used_bytes') / 1048576),
+      configMapLists: scrape.requests({ verb: 'list', resource: 'configmaps' }),
+    });
+    // The default-deny the tenant would have deleted after an OOM is in place.
+    await api.get(`/apis/networking.k8s.io/v1/namespaces/${TENANT}/networkpolicies/posture-default-deny`);
   });
 });
