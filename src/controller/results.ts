@@ -19,9 +19,9 @@ export interface NamespaceResult {
   error?: string;
 }
 
-/** Per-namespace results, indexed by every baseline that wins or loses the namespace. */
+/** Per-namespace results, indexed by every baseline that wins, loses or excludes the namespace. */
 export class ResultStore extends NamespaceStore<NamespaceResult> {
   constructor(onChange?: (baseline: string) => void) {
-    super((result) => (result.winner === undefined ? [...result.losers] : [result.winner, ...result.losers]), onChange);
+    super((result) => [...(result.winner === undefined ? [] : [result.winner]), ...result.losers, ...(result.excluded ?? [])], onChange);
   }
 }

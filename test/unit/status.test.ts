@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { NamespaceResult } from '../../src/controller/results.js';
-import { ResultStore } from '../../src/controller/results.js';
+import { lossOf, ResultStore } from '../../src/controller/results.js';
 import { computeStatus } from '../../src/controller/status.js';
 import { aggregateAudits, reduceFindings, type AuditAggregate } from '../../src/controller/auditstore.js';
 import type { Finding } from '../../src/audit/types.js';
@@ -177,5 +177,22 @@ describe('result store', () => {
     store.delete('x');
     assert.deepEqual(changed, ['b', 'b', 'c', 'c', 'b']);
     assert.deepEqual(store.forBaseline('b'), []);
+  });
+});
+
+describe('losing a namespace', () => {
+  const won: NamespaceResult = { winner: 'tenants', generation: 1, losers: [], inSync: true, planned: { create: 0, update: 0, delete: 0 } };
+  const valid = (): boolean => true;
+
+  it('names the cause: excluded, outranked or unselected', () => {
+    assert.deepEqual(lossOf(won, { winner: undefined, losers: [], excluded: ['tenants'] }, valid), { baseline: 'tenants', cause: 'excluded' });
+    assert.deepEqual(lossOf(won, { winner: 'everything', losers: ['tenants'] }, valid), { baseline: 'tenants', cause: 'outranked' });
+    assert.deepEqual(lossOf(won, { winner: undefined, losers: [] }, valid), { baseline: 'tenants', cause: 'unselected' });
+  });
+
+  it('is no loss when it still wins, never won, or the baseline is gone or invalid', () => {
+    assert.equal(lossOf(won, { winner: 'tenants', losers: ['other'] }, valid), undefined);
+    assert.equal(lossOf(undefined, { winner: undefined, losers: [] }, valid), undefined);
+    assert.equal(lossOf(won, { winner: undefined, losers: [] }, () => false), undefined);
   });
 });
