@@ -127,6 +127,8 @@ async function startLocal(args: readonly string[]): Promise<number> {
   await installOperatorPrerequisites(adminKubeconfig);
   const client = await adminClient(adminKubeconfig);
   await applyAll(client, [
+    // The PolicyReport CRD, so the local operator writes PolicyReports as it would next to Kyverno or Policy Reporter.
+    ...(await readManifests('hack/crds/wgpolicyk8s.io_policyreports.yaml')),
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: DEMO_NAMESPACE, labels: { 'posture.dev/tier': 'tenant' } } },
     ...(await readManifests('config/samples/posture_v1alpha1_securitybaseline.yaml')),
   ]);
