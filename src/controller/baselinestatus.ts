@@ -2,7 +2,9 @@ import type { Logger } from 'winston';
 import type { SecurityBaselineStatus } from '../api/status.js';
 import { clusterFindingsFor } from '../audit/evaluate.js';
 import type { Finding } from '../audit/types.js';
+import { API_VERSION, KIND } from '../api/names.js';
 import type { ApiClient } from '../kube/client.js';
+import type { EventRecorder } from '../kube/events.js';
 import { patchStatus } from '../kube/operations.js';
 import { MANAGED_TYPES, NAMESPACE, SECURITY_BASELINE } from '../kube/resources.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -15,6 +17,7 @@ import { aggregateAudits, reduceFindings, type AuditStore } from './auditstore.j
 import type { BaselineChange, BaselineRegistry, SecurityBaselineObject } from './baselines.js';
 import type { DriftLogs } from './drift.js';
 import type { ResultStore } from './results.js';
+import { Reason } from './conditions.js';
 import { computeStatus } from './status.js';
 
 export interface BaselineStatusDeps {
@@ -34,6 +37,8 @@ export interface BaselineStatusDeps {
   enforced: Source<string>;
   /** The cluster-level findings (CL-001), known once the caches have synced. */
   clusterFindings: () => readonly Finding[];
+  /** Where a baseline that comes to cover nothing says so. */
+  events?: EventRecorder;
 }
 
 /**
@@ -156,15 +161,28 @@ export class BaselineStatusController implements Runnable {
       audit: { ...audit, audited: won.length, compliant: won.filter(([, a]) => a.failing.length === 0).length },
       now: new Date(clock.now()),
     });
-    this.exportMetrics(name, status.namespaces, audit.complianceScore, won.map(([, a]) => a.failing));
+    this.exportMetrics(name, status.namespaces, status.complianceScore, won.map(([, a]) => a.failing));
+    this.announceNothingCovered(name, object, status);
     return { status, current: object.status };
   }
 
+  /** A baseline that comes to cover nothing says so once, as a Warning event, per cause. */
+  private announceNothingCovered(name: string, object: SecurityBaselineObject, status: SecurityBaselineStatus): void {
+    const now = status.conditions?.find((c) => c.type === 'Compliant');
+    const before = object.status?.conditions?.find((c) => c.type === 'Compliant')?.reason;
+    const uid = object.metadata?.uid;
+    if (now === undefined || uid === undefined || now.reason === before) return;
+    if (now.reason !== Reason.NoNamespaces && now.reason !== Reason.LostAllNamespaces) return;
+    this.deps.events?.record({ apiVersion: API_VERSION, kind: KIND, name, uid }, 'Warning', now.reason, 'Evaluate', now.message);
+  }
+
   /** Gauges follow the computed status, written or not, so a restart exports them at once. */
-  private exportMetrics(baseline: string, counts: Record<string, number | undefined> | undefined, score: number, failing: readonly (readonly { checkId: string; severity: string }[])[]): void {
+  private exportMetrics(baseline: string, counts: Record<string, number | undefined> | undefined, score: number | undefined, failing: readonly (readonly { checkId: string; severity: string }[])[]): void {
     const { metrics } = this.deps;
     for (const [state, value] of Object.entries(counts ?? {})) if (value !== undefined) metrics.namespaces.set({ baseline, state }, value);
-    metrics.complianceScore.set({ baseline }, score);
+    // No score for a baseline that covers nothing: 100 would read as healthy.
+    if (score === undefined) metrics.complianceScore.remove({ baseline });
+    else metrics.complianceScore.set({ baseline }, score);
     const perCheck = new Map<string, number>();
     for (const list of failing) for (const f of list) perCheck.set(`${f.checkId}/${f.severity}`, (perCheck.get(`${f.checkId}/${f.severity}`) ?? 0) + 1);
     for (const series of this.findingSeries.get(baseline) ?? []) {

@@ -10,7 +10,7 @@ import { Emitter, type Source } from '../runtime/source.js';
 import type { BaselineChange, BaselineRegistry } from './baselines.js';
 import type { ExistingObject } from './plan.js';
 import { reconcileNamespace } from './reconciler.js';
-import type { ResultStore } from './results.js';
+import type { LossCause, ResultStore } from './results.js';
 
 /** A namespace whose caches lag behind the operator's own write looks again after this, if no event came first. */
 const OWN_WRITE_RECHECK_MS = 1000;
@@ -28,6 +28,8 @@ export interface EnforcementDeps {
   onDrift: (baseline: string, record: DriftRecord, repaired: boolean) => void;
   /** A namespace the winning baseline cannot be enforced in (a terminal failure there). */
   onFailed?: (baseline: string, namespace: string, error: string) => void;
+  /** A baseline stopped covering a namespace (said before its objects are removed). */
+  onLost?: (baseline: string, namespace: string, cause: LossCause, winner: string | undefined) => void;
 }
 
 export interface Enforcement {
@@ -70,6 +72,7 @@ export function enforcementController(deps: EnforcementDeps): Enforcement {
         managedIn: (namespace) => MANAGED_TYPES.flatMap((type) => caches.list(type.plural, namespace).filter(isManaged).map((o) => toExisting(type, o))),
         onDrift: deps.onDrift,
         ...(deps.onFailed === undefined ? {} : { onFailed: deps.onFailed }),
+        ...(deps.onLost === undefined ? {} : { onLost: deps.onLost }),
         onReleased: (baseline) => {
           released.emit('update', baseline);
         },

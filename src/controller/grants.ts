@@ -7,7 +7,7 @@
  */
 import { FIELD_MANAGER } from '../api/names.js';
 import type { SecurityBaselineSpec } from '../api/securitybaseline.js';
-import type { KubeClient } from '../kube/client.js';
+import type { ApiClient } from '../kube/client.js';
 import { ApiError, isTerminal } from '../kube/errors.js';
 import { objectPath, resourceTypeOf } from '../kube/resources.js';
 import { toManifest, type DesiredObject } from '../render/objects.js';
@@ -68,7 +68,7 @@ export function shortReason(err: unknown): string {
   return reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 3)}...` : reason;
 }
 
-async function dryRun(client: KubeClient, object: DesiredObject): Promise<void> {
+async function dryRun(client: ApiClient, object: DesiredObject): Promise<void> {
   const type = resourceTypeOf(object.apiVersion, object.kind);
   await client.request({
     verb: 'patch',
@@ -86,7 +86,7 @@ async function dryRun(client: KubeClient, object: DesiredObject): Promise<void> 
  * RoleBinding to one of the baseline's own Roles is judged with its Role: before the Role exists
  * its binding cannot be dry-run, and it grants exactly what the Role does. Retryable errors throw.
  */
-export async function ungrantable(client: KubeClient, grants: readonly DesiredObject[], spec: SecurityBaselineSpec, roleExists: (name: string) => boolean): Promise<Ungrantable[]> {
+export async function ungrantable(client: ApiClient, grants: readonly DesiredObject[], spec: SecurityBaselineSpec, roleExists: (name: string) => boolean): Promise<Ungrantable[]> {
   const out = new Map<string, Ungrantable>();
   for (const object of grants) {
     const roleRef = object.content.roleRef as { kind?: string; name?: string } | undefined;

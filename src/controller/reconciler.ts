@@ -3,6 +3,7 @@ import { BASELINE_LABEL, MANAGED_BY_LABEL, POD_SECURITY_ANNOTATION, PROTECTED_LA
 import { MAX_PLANNED_EXAMPLES, type DriftRecord, type PlannedChange } from '../api/status.js';
 import type { ApiClient } from '../kube/client.js';
 import { ApiError, errorMessage, isTerminal } from '../kube/errors.js';
+import type { FieldsEntry } from '../kube/managedfields.js';
 import { apply, mergePatch, remove, replace } from '../kube/operations.js';
 import { NAMESPACE, resourceTypeOf } from '../kube/resources.js';
 import { renderNamespace } from '../render/index.js';
@@ -10,12 +11,14 @@ import { renderNamespaceLabels, type DesiredNamespaceLabels } from '../render/na
 import { toManifest, type DesiredObject } from '../render/objects.js';
 import { selectBaseline } from '../render/selection.js';
 import type { BaselineRegistry } from './baselines.js';
-import { isInSync, lastOtherManager, ownerUid, planNamespace, type Action, type ExistingNamespace, type ExistingObject } from './plan.js';
-import type { NamespaceResult, ResultStore } from './results.js';
+import { driftRecord } from './driftrecord.js';
+import { grantActions, grantsMessage, ungrantable, withoutGrants } from './grants.js';
+import { isInSync, ownerUid, planNamespace, type Action, type ExistingNamespace, type ExistingObject } from './plan.js';
+import { lossOf, type LossCause, type NamespaceResult, type ResultStore } from './results.js';
 
 /** The namespace fields a reconcile reads from the cache. */
 export interface NamespaceObject {
-  metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string>; deletionTimestamp?: unknown };
+  metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string>; deletionTimestamp?: unknown; managedFields?: FieldsEntry[] };
   status?: { phase?: string };
 }
 
@@ -36,6 +39,11 @@ export interface ReconcilerDeps {
   onDrift: (baseline: string, record: DriftRecord, repaired: boolean) => void;
   /** Called when a namespace cannot be enforced (terminal failure), to report it for that namespace. */
   onFailed?: (baseline: string, namespace: string, error: string) => void;
+  /**
+   * Called when a baseline that won this namespace no longer does, before anything of it is
+   * removed: its labels no longer match, it excludes the namespace, or another baseline outranks it.
+   */
+  onLost?: (baseline: string, namespace: string, cause: LossCause, winner: string | undefined) => void;
   /** Called after objects of an orphaning baseline were released, so its finalizer can be cleared. */
   onReleased: (baseline: string) => void;
   /** Called with the resourceVersion the API server gave each object the reconcile wrote into a namespace. */
@@ -60,10 +68,10 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
   }
   const labels = ns.metadata?.labels ?? {};
   const annotations = ns.metadata?.annotations ?? {};
-  const { winner, losers } = selectBaseline(deps.baselines.selectable(), { name, labels }, deps.operatorNamespace);
+  const { winner, losers, excluded } = selectBaseline(deps.baselines.selectable(), { name, labels }, deps.operatorNamespace);
   const existing = deps.managedIn(name);
   const frozen = deps.baselines.frozen();
-  const actions = planNamespace({
+  let actions = planNamespace({
     namespace: name,
     desired: winner === undefined ? [] : renderNamespace(winner, name),
     desiredLabels: renderNamespaceLabels(winner),
@@ -76,13 +84,20 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
     winner: winner?.name,
     generation: winner?.generation ?? 0,
     losers: losers.map((l) => l.name),
+    ...(excluded.length > 0 ? { excluded: excluded.map((b) => b.name) } : {}),
     inSync: actions.length === 0,
     planned: countActions(actions, name),
   };
 
   const previous = deps.results.get(name);
+  // A baseline leaving the namespace is said before anything of it is removed.
+  const loss = lossOf(previous, result, (b) => deps.baselines.selectable().some((v) => v.name === b));
+  if (loss !== undefined) {
+    deps.onLost?.(loss.baseline, name, loss.cause, result.winner);
+    deps.results.set(name, result);
+  }
   const drifted = actions.length > 0 && previous?.inSync === true && previous.winner === result.winner && previous.generation === result.generation;
-  const driftRecords = drifted && winner !== undefined ? actions.map((a) => driftRecord(a, name, deps.now())) : [];
+  const driftRecords = drifted && winner !== undefined ? actions.map((a) => driftRecord(a, name, deps.now(), labels, ns.metadata?.managedFields)) : [];
   for (const r of driftRecords) if (winner !== undefined) deps.onDrift(winner.name, r, false);
 
   await releaseOrphans(deps, name, existing, { labels, annotations });
@@ -91,14 +106,26 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
     deps.results.set(name, result);
     return;
   }
+  // All or nothing: a baseline whose Roles and RoleBindings cannot all be granted gets none of
+  // them; the protective objects are written all the same.
+  let refusedGrants: string | undefined;
+  const grants = grantActions(actions);
+  if (winner !== undefined && grants.length > 0) {
+    const refused = await ungrantable(deps.client, grants, winner.spec, (role) => existing.some((e) => e.kind === 'Role' && e.metadata.name === role));
+    if (refused.length > 0) {
+      refusedGrants = grantsMessage(refused);
+      actions = withoutGrants(actions);
+    }
+  }
   const failure = await execute(deps.client, actions, labels[PROTECTED_LABEL], (plural, object, change, rv) => {
     if (rv !== undefined) deps.onWritten?.(name, plural, rv);
-    deps.wrote?.(change, { resource: plural, name: object, resourceVersion: rv });
+    deps.wrote?.(change, { resource: plural, name: object, namespace: name, resourceVersion: rv });
   });
-  if (failure !== undefined) {
-    deps.log.error('cannot enforce namespace', { namespace: name, baseline: result.winner, error: failure });
-    deps.results.set(name, { ...result, error: failure });
-    if (result.winner !== undefined) deps.onFailed?.(result.winner, name, failure);
+  const error = [refusedGrants, failure].filter((e) => e !== undefined).join('\n');
+  if (error !== '') {
+    deps.log.error('cannot enforce namespace', { namespace: name, baseline: result.winner, error });
+    deps.results.set(name, { ...result, error });
+    if (result.winner !== undefined) deps.onFailed?.(result.winner, name, error);
     return;
   }
   for (const r of driftRecords) if (winner !== undefined) deps.onDrift(winner.name, r, true);
@@ -258,18 +285,4 @@ export function countActions(actions: readonly Action[], namespace: string): Nam
     delete: actions.filter((a) => a.type === 'delete').length,
     ...(examples.length > 0 ? { examples } : {}),
   };
-}
-
-function driftRecord(action: Action, namespace: string, now: Date): DriftRecord {
-  const time = now.toISOString();
-  switch (action.type) {
-    case 'labels':
-      return { time, namespace, kind: 'Namespace', name: namespace, change: 'Modified', by: 'unknown' };
-    case 'create':
-      return { time, namespace, kind: action.object.kind, name: action.object.metadata.name, change: 'Deleted', by: 'unknown' };
-    case 'update':
-      return { time, namespace, kind: action.object.kind, name: action.object.metadata.name, change: 'Modified', by: lastOtherManager(action.existing) ?? 'unknown' };
-    case 'delete':
-      return { time, namespace, kind: action.kind, name: action.name, change: 'Modified', by: lastOtherManager(action.existing) ?? 'unknown' };
-  }
 }

@@ -25,3 +25,18 @@ export class ResultStore extends NamespaceStore<NamespaceResult> {
     super((result) => [...(result.winner === undefined ? [] : [result.winner]), ...result.losers, ...(result.excluded ?? [])], onChange);
   }
 }
+
+export type LossCause = 'unselected' | 'excluded' | 'outranked';
+
+/**
+ * Why a baseline that won a namespace before does not win it now, or undefined when nothing was
+ * lost. `stillValid` says whether that baseline still exists with a valid spec: a deleted baseline
+ * has not lost anything, and an invalid one keeps what it wrote.
+ */
+export function lossOf(previous: NamespaceResult | undefined, next: Pick<NamespaceResult, 'winner' | 'losers' | 'excluded'>, stillValid: (baseline: string) => boolean): { baseline: string; cause: LossCause } | undefined {
+  const baseline = previous?.winner;
+  if (baseline === undefined || next.winner === baseline || !stillValid(baseline)) return undefined;
+  if (next.excluded?.includes(baseline) === true) return { baseline, cause: 'excluded' };
+  if (next.losers.includes(baseline)) return { baseline, cause: 'outranked' };
+  return { baseline, cause: 'unselected' };
+}

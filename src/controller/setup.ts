@@ -1,5 +1,6 @@
 import { API_VERSION, KIND } from '../api/names.js';
 import type { Logger } from 'winston';
+import type { ReleaseKnowledge } from '../config.js';
 import { evaluateCluster } from '../audit/evaluate.js';
 import type { Finding, ServerVersion } from '../audit/types.js';
 import type { ApiClient } from '../kube/client.js';
@@ -17,6 +18,7 @@ import { DriftLogs, recordDrift } from './drift.js';
 import { enforcementController } from './enforcement.js';
 import { finalizerController } from './finalizer.js';
 import { guardController } from './guard.js';
+import { recordLoss } from './losses.js';
 import { ResultStore } from './results.js';
 
 export interface OperatorDeps {
@@ -26,6 +28,8 @@ export interface OperatorDeps {
   events: EventRecorder;
   concurrency: number;
   operatorNamespace: string | undefined;
+  /** CL-001's knowledge of Kubernetes releases; undefined: the build-time default. */
+  releases?: ReleaseKnowledge | undefined;
 }
 
 /**
@@ -56,7 +60,9 @@ export function addControllers(manager: Manager, deps: OperatorDeps): void {
   });
   manager.onSynced(async () => {
     const version = await client.request<ServerVersion>({ verb: 'get', resource: 'version', method: 'GET', path: '/version' });
-    clusterFindings = evaluateCluster({ version, now: new Date(clock.now()) });
+    const releases = deps.releases;
+    const config = releases === undefined ? undefined : { newestMinor: releases.newestMinor, ...(releases.newestMinorReleased === undefined ? {} : { newestMinorReleased: releases.newestMinorReleased }) };
+    clusterFindings = evaluateCluster({ version, now: new Date(clock.now()), ...(config === undefined ? {} : { config }) });
     log.info('kubernetes', { version: version.gitVersion });
   });
 
@@ -69,6 +75,9 @@ export function addControllers(manager: Manager, deps: OperatorDeps): void {
     operatorNamespace: deps.operatorNamespace,
     clock,
     concurrency: deps.concurrency,
+    onLost: (baseline, namespace, cause, winner) => {
+      recordLoss({ log, metrics, events, baselines }, baseline, namespace, cause, winner);
+    },
     onDrift: (baseline, record, repaired) => {
       recordDrift({ logs: drift, log, metrics, events, caches, baselines, changed: statusDue }, baseline, record, repaired);
     },
@@ -93,6 +102,7 @@ export function addControllers(manager: Manager, deps: OperatorDeps): void {
       changed,
       enforced: enforcement.reconciled,
       clusterFindings: () => clusterFindings,
+      events,
     }),
   );
   manager.add(finalizerController({ client, caches, baselines, baselineChanges, released: enforcement.released }));
