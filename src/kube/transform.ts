@@ -1,5 +1,6 @@
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, POLICY_REPORT_NAME } from '../api/names.js';
 import { contentDigest } from './digest.js';
+import { podSecurityLabelOwners, type FieldsEntry } from './managedfields.js';
 
 /**
  * Cache transforms: what the informers keep of each object. At 10,000 namespaces the caches are
@@ -62,7 +63,7 @@ function pick(source: Json | undefined, keys: readonly string[]): Json | undefin
   return out;
 }
 
-function metadata(meta: Json | undefined): Json {
+function metadata(meta: Json | undefined, plural: string): Json {
   const m = meta ?? {};
   const out = pick(m, ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'labels', 'ownerReferences', 'deletionTimestamp', 'finalizers']) ?? {};
   const labels = obj(m.labels);
@@ -73,6 +74,10 @@ function metadata(meta: Json | undefined): Json {
   }
   if (labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && Array.isArray(m.managedFields)) {
     out.managedFields = (m.managedFields as unknown[]).map((e) => pick(obj(e), ['manager', 'operation', 'time']));
+  } else if (plural === 'namespaces' && Array.isArray(m.managedFields)) {
+    // Who owns the Pod Security labels: drift of those is attributed to its field manager.
+    const owners = podSecurityLabelOwners(m.managedFields as FieldsEntry[]);
+    if (owners.length > 0) out.managedFields = owners;
   }
   return out;
 }
@@ -122,7 +127,7 @@ export const projectPolicyReport: Projection = (o) => (obj(o.metadata)?.name ===
 export function project(object: unknown, projection: Projection): unknown {
   const o = obj(object);
   if (o === undefined) return object;
-  const out: Json = { metadata: metadata(obj(o.metadata)) };
+  const out: Json = { metadata: metadata(obj(o.metadata), plural) };
   if (o.apiVersion !== undefined) out.apiVersion = o.apiVersion;
   if (o.kind !== undefined) out.kind = o.kind;
   return { ...out, ...projection(o) };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { fieldManager, labelChangedBy, podSecurityLabelOwners, type FieldsEntry } from '../../src/controller/attribution.js';
+import { fieldManager, labelChangedBy, podSecurityLabelOwners, type FieldsEntry } from '../../src/kube/managedfields.js';
 
 const entry = (manager: string, time: string, labels: string[], extra: Record<string, unknown> = {}): FieldsEntry => ({
   manager,
