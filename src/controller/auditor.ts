@@ -136,21 +136,41 @@ export class Auditor {
    */
   private recordOpened(namespace: string, findings: readonly Finding[]): void {
     const failing = findings.filter((f) => f.result === 'fail');
-    const before = this.open.get(namespace);
+    const before = this.open.get(namespace) ?? this.openInReport(namespace, failing);
     this.open.set(namespace, new Set(failing.map(findingKey)));
-    if (before === undefined) return;
-    const opened = failing.filter((f) => !before.has(findingKey(f))).slice(0, MAX_EVENTS_PER_PASS);
+    const fresh = failing.filter((f) => !before.has(findingKey(f)));
     const winner = this.deps.results.get(namespace)?.winner;
     const uid = winner === undefined ? undefined : this.deps.baselines.get(winner)?.uid;
-    for (const f of opened) {
-      if (winner === undefined || uid === undefined) break;
-      this.deps.events.record(
-        { apiVersion: API_VERSION, kind: KIND, name: winner, uid },
-        'Warning',
-        'FindingOpened',
-        'Audit',
-        `${f.checkId} ${f.severity} in ${namespace}: ${f.resource.kind} ${f.resource.name}: ${f.message}`,
-      );
+    if (fresh.length === 0 || winner === undefined || uid === undefined) return;
+    // In the namespace, about the failing object: the namespace's users read it there.
+    for (const f of fresh.slice(0, MAX_EVENTS_PER_PASS)) {
+      const target = f.resource.kind === 'Namespace' || f.resource.kind === 'Cluster' ? { apiVersion: 'v1', kind: 'Namespace', name: namespace } : { apiVersion: apiVersionOf(f.resource.kind), kind: f.resource.kind, name: f.resource.name };
+      this.deps.events.record({ ...target, namespace }, 'Warning', 'FindingOpened', 'Audit', `${f.checkId} (${f.severity}): ${f.message} (baseline ${winner})`);
     }
+    // On the baseline, readable by anyone who reads events in default: counts and check ids, no names.
+    const checks = [...new Set(fresh.map((f) => `${f.checkId} ${f.severity}`))].sort().slice(0, 10).join(', ');
+    this.deps.events.record({ apiVersion: API_VERSION, kind: KIND, name: winner, uid }, 'Warning', 'FindingOpened', 'Audit', `${fresh.length} finding(s) opened in one namespace: ${checks}; the namespace's events name the objects`);
   }
+
+  /**
+   * What counts as already announced in a namespace this process has not audited yet: everything
+   * failing now when the namespace already has our PolicyReport (the operator restarted and
+   * announced it before), nothing when it has none (its first audit ever).
+   */
+  private openInReport(namespace: string, failing: readonly Finding[]): Set<string> {
+    const hasReport = this.deps.reportsEnabled() && this.deps.caches.get(POLICY_REPORT.plural, POLICY_REPORT_NAME, namespace) !== undefined;
+    return new Set(hasReport ? failing.map(findingKey) : []);
+  }
+
+
+}
+
+/** The API version of the kinds findings are about, for the Event's regarding reference. */
+function apiVersionOf(kind: string): string {
+  const groups: Record<string, string> = {
+    Deployment: 'apps/v1', ReplicaSet: 'apps/v1', StatefulSet: 'apps/v1', DaemonSet: 'apps/v1', Job: 'batch/v1', CronJob: 'batch/v1',
+    Role: 'rbac.authorization.k8s.io/v1', RoleBinding: 'rbac.authorization.k8s.io/v1', ClusterRole: 'rbac.authorization.k8s.io/v1',
+    NetworkPolicy: 'networking.k8s.io/v1', Ingress: 'networking.k8s.io/v1',
+  };
+  return groups[kind] ?? 'v1';
 }

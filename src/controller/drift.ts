@@ -2,7 +2,7 @@ import type { Logger } from 'winston';
 import { API_VERSION, KIND } from '../api/names.js';
 import type { DriftRecord, DriftStatus } from '../api/status.js';
 import type { EventRecorder } from '../kube/events.js';
-import { SECURITY_BASELINE } from '../kube/resources.js';
+import { MANAGED_TYPES, SECURITY_BASELINE } from '../kube/resources.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { CacheView } from '../runtime/caches.js';
 import type { BaselineRegistry, SecurityBaselineObject } from './baselines.js';
@@ -92,11 +92,24 @@ export function recordDrift(deps: DriftDeps, baseline: string, record: DriftReco
   }
   driftLog.repair();
   metrics.driftRepaired.inc({ baseline, kind: record.kind });
+  const by = record.by === 'unknown' ? '' : ` by ${record.by}`;
+  // In the namespace, about the object: its tenants read why it came back. A Namespace's own
+  // labels are reported in that namespace too (as regarding namespace/name), not in default.
+  events.record(
+    { apiVersion: apiVersionOf(record.kind), kind: record.kind, name: record.name, namespace: record.namespace },
+    'Warning',
+    'DriftRepaired',
+    'Repair',
+    `${record.kind} ${record.name} was ${record.change.toLowerCase()}${by}; restored to baseline ${baseline}`,
+  );
   const uid = deps.baselines.get(baseline)?.uid;
   if (uid !== undefined) {
-    const what = `${record.kind} ${record.namespace}/${record.name}`;
-    const by = record.by === 'unknown' ? '' : ` by ${record.by}`;
-    events.record({ apiVersion: API_VERSION, kind: KIND, name: baseline, uid }, 'Warning', 'DriftRepaired', 'Repair', `${what} was ${record.change.toLowerCase()}${by}; restored`);
+    // On the baseline, whose events anyone reading the default namespace sees: no namespace or object names.
+    events.record({ apiVersion: API_VERSION, kind: KIND, name: baseline, uid }, 'Warning', 'DriftRepaired', 'Repair', `managed ${record.kind} objects were changed by someone else and restored; the events of the affected namespaces name them`);
   }
   deps.changed(baseline);
+}
+
+function apiVersionOf(kind: string): string {
+  return MANAGED_TYPES.find((t) => t.kind === kind)?.apiVersion ?? 'v1';
 }

@@ -8,7 +8,10 @@ export interface EventTarget {
   apiVersion: string;
   kind: string;
   name: string;
-  uid: string;
+  /** Unknown for an object the operator is about to create again. */
+  uid?: string;
+  /** A namespaced object's namespace: its events go there, where its namespace's users read them. */
+  namespace?: string;
 }
 
 export type EventType = 'Normal' | 'Warning';
@@ -34,7 +37,7 @@ export class EventRecorder {
   ) {}
 
   record(target: EventTarget, type: EventType, reason: string, action: string, note: string): void {
-    const dedupeKey = `${target.uid}/${reason}/${note}`;
+    const dedupeKey = `${target.namespace ?? ''}/${target.kind}/${target.name}/${target.uid ?? ''}/${reason}/${note}`;
     const at = this.now();
     const last = this.sent.get(dedupeKey);
     if (last !== undefined && at - last < REPEAT_WINDOW_MS) return;
@@ -47,7 +50,7 @@ export class EventRecorder {
     const body = {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
-      metadata: { name: `${target.name}.${randomBytes(8).toString('hex')}`, namespace: CLUSTER_EVENTS_NAMESPACE },
+      metadata: { name: `${target.name}.${randomBytes(8).toString('hex')}`, namespace: target.namespace ?? CLUSTER_EVENTS_NAMESPACE },
       eventTime: microTime(new Date(at)),
       reportingController: 'posture.dev/posture-operator',
       reportingInstance: this.instance,
@@ -55,10 +58,16 @@ export class EventRecorder {
       reason,
       type,
       note: note.slice(0, 1024),
-      regarding: { apiVersion: target.apiVersion, kind: target.kind, name: target.name, uid: target.uid },
+      regarding: {
+        apiVersion: target.apiVersion,
+        kind: target.kind,
+        name: target.name,
+        ...(target.namespace === undefined ? {} : { namespace: target.namespace }),
+        ...(target.uid === undefined ? {} : { uid: target.uid }),
+      },
     };
     this.client
-      .request({ verb: 'create', resource: 'events', method: 'POST', path: collectionPath(EVENT, CLUSTER_EVENTS_NAMESPACE), body })
+      .request({ verb: 'create', resource: 'events', method: 'POST', path: collectionPath(EVENT, target.namespace ?? CLUSTER_EVENTS_NAMESPACE), body })
       .catch((err: unknown) => {
         this.log.warn('event not recorded', { reason, target: target.name, error: errorMessage(err) });
       });
