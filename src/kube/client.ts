@@ -3,6 +3,7 @@ import type { RequestOptions } from 'node:https';
 import { fetch, type Dispatcher } from 'undici';
 import { apiServerDispatcher } from './dispatcher.js';
 import { ApiError, errorMessage } from './errors.js';
+import { StartupGrace } from './startupgrace.js';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
 
@@ -74,6 +75,9 @@ export class KubeClient implements ApiClient {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly timeoutMs: number;
 
+  /** Whether a 403 may still be the API server's (re)start rather than RBAC's verdict. */
+  readonly grace = new StartupGrace();
+
   private constructor(
     private readonly kubeConfig: KubeConfig,
     private readonly agent: Dispatcher,
@@ -117,6 +121,7 @@ export class KubeClient implements ApiClient {
         const timedOut = signal.aborted;
         this.count(req.verb, req.resource, timedOut ? 'timeout' : response === undefined ? 'error' : String(response.status));
         if (timedOut) throw new Error(`${req.method} ${req.path}: no complete answer within ${this.timeoutMs} ms`, { cause: err });
+        if (response === undefined) this.grace.unreachable();
         // "fetch failed" alone says neither where nor why.
         throw new Error(`${req.method} ${url.origin}${req.path}: ${errorMessage(err)}`, { cause: err });
       }
@@ -125,7 +130,12 @@ export class KubeClient implements ApiClient {
         await this.sleep(retryAfterMs(response.headers.get('retry-after'), this.maxRetryAfterMs));
         continue;
       }
-      if (!response.ok) throw toApiError(response.status, text, req);
+      if (response.status === 503) this.grace.unreachable();
+      if (!response.ok) {
+        const error = toApiError(response.status, text, req);
+        if (response.status === 403 && this.grace.inWindow()) error.transient = true;
+        throw error;
+      }
       return (text === '' ? undefined : JSON.parse(text)) as T;
     }
   }

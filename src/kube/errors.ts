@@ -1,5 +1,8 @@
 /** An error answer from the API server, with the fields a controller decides on. */
 export class ApiError extends Error {
+  /** A 403 shortly after the API server was unreachable: its authorizer may not have warmed up (StartupGrace). */
+  transient = false;
+
   constructor(
     readonly code: number,
     readonly reason: string,
@@ -22,10 +25,11 @@ export function isConflict(err: unknown): boolean {
 
 /**
  * Terminal errors do not get better by retrying the same request: the input is invalid (400, 422)
- * or the operator lacks a permission (403). Everything else (429, 5xx, network) is retried with backoff.
+ * or the operator lacks a permission (403, unless it came right after the API server restarted).
+ * Everything else (429, 5xx, network) is retried with backoff.
  */
 export function isTerminal(err: unknown): boolean {
-  return err instanceof ApiError && (err.code === 400 || err.code === 403 || err.code === 422);
+  return err instanceof ApiError && !err.transient && (err.code === 400 || err.code === 403 || err.code === 422);
 }
 
 /**

@@ -4,18 +4,16 @@
  * operator's permissions, so it is retried with backoff like any transient error; after it, a 403
  * is terminal (a missing permission does not appear by asking again).
  */
-export const STARTUP_GRACE_MS = 30_000;
+export const STARTUP_GRACE_MS = 15_000;
 
 export class StartupGrace {
-  private since: number;
+  /** When the API server was last seen unreachable; never, at first. */
+  private since = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly now: () => number = Date.now,
     private readonly windowMs = STARTUP_GRACE_MS,
-  ) {
-    // The operator's own start counts: the API server may have started with it.
-    this.since = now();
-  }
+  ) {}
 
   /** The API server could not be reached (refused, reset, 503): it may be restarting. */
   unreachable(): void {
