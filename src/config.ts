@@ -2,7 +2,16 @@ import { parseArgs } from 'node:util';
 import type { LogLevel } from './observability/logger.js';
 import { parseBindAddress, type BindAddress } from './observability/server.js';
 
+/** What the operator knows about Kubernetes releases, for CL-001 (--newest-kubernetes-minor). */
+export interface ReleaseKnowledge {
+  newestMinor: number;
+  /** YYYY-MM-DD */
+  newestMinorReleased: string | undefined;
+}
+
 export interface OperatorConfig {
+  /** Undefined: the build-time default (src/audit/checks/cluster.ts). */
+  releases: ReleaseKnowledge | undefined;
   metricsAddress: BindAddress | undefined;
   healthAddress: BindAddress | undefined;
   concurrency: number;
@@ -58,6 +67,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Op
       'health-probe-bind-address': { type: 'string', default: ':8081' },
       concurrency: { type: 'string', default: '4' },
       'log-level': { type: 'string', default: 'info' },
+      'newest-kubernetes-minor': { type: 'string' },
+      'newest-kubernetes-minor-released': { type: 'string' },
     },
   });
   const concurrency = Number(values.concurrency);
@@ -74,6 +85,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Op
     throw new Error('--leader-elect: POD_NAMESPACE must be set (the namespace that holds the leader-election Lease); or pass --leader-elect=false');
   }
   return {
+    releases: parseReleases(values['newest-kubernetes-minor'], values['newest-kubernetes-minor-released']),
     metricsAddress: parseBindAddress('--metrics-bind-address', values['metrics-bind-address']),
     healthAddress: parseBindAddress('--health-probe-bind-address', values['health-probe-bind-address']),
     concurrency,
@@ -81,4 +93,18 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Op
     operatorNamespace,
     leaderElect,
   };
+}
+
+/** --newest-kubernetes-minor=1.37 (or 37) and --newest-kubernetes-minor-released=2026-08-25. */
+function parseReleases(minor: string | undefined, released: string | undefined): ReleaseKnowledge | undefined {
+  if (minor === undefined) {
+    if (released !== undefined) throw new Error('--newest-kubernetes-minor-released: needs --newest-kubernetes-minor');
+    return undefined;
+  }
+  const m = /^(?:1\.)?(\d{1,3})$/.exec(minor);
+  if (m?.[1] === undefined) throw new Error(`--newest-kubernetes-minor: expected a minor such as 1.37, got "${minor}"`);
+  if (released !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(released) || Number.isNaN(Date.parse(released)))) {
+    throw new Error(`--newest-kubernetes-minor-released: expected a date such as 2026-08-25, got "${released}"`);
+  }
+  return { newestMinor: Number(m[1]), newestMinorReleased: released };
 }

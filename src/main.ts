@@ -56,7 +56,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         }
       : undefined,
   });
-  addControllers(manager, { client, log, metrics, events, concurrency: config.concurrency, operatorNamespace: config.operatorNamespace });
+  addControllers(manager, { client, log, metrics, events, concurrency: config.concurrency, operatorNamespace: config.operatorNamespace, releases: config.releases });
   const servers: Server[] = [];
   if (config.metricsAddress !== undefined) {
     const secure = await secureServing(options.metrics, client, config.operatorNamespace);

@@ -83,5 +83,14 @@ describe('operator flags', () => {
     assert.throws(() => parseConfig(['--metrics-bind-address=nope'], {}), /--metrics-bind-address/);
     assert.throws(() => parseConfig(['--log-level=loud'], {}), /--log-level/);
     assert.throws(() => parseConfig(['--frobnicate'], {}), /frobnicate/);
+    assert.throws(() => parseConfig(['--newest-kubernetes-minor=latest'], {}), /--newest-kubernetes-minor: expected a minor such as 1\.37/);
+    assert.throws(() => parseConfig(['--newest-kubernetes-minor-released=2026-08-25'], {}), /needs --newest-kubernetes-minor/);
+    assert.throws(() => parseConfig(['--newest-kubernetes-minor=1.37', '--newest-kubernetes-minor-released=soon'], {}), /--newest-kubernetes-minor-released: expected a date/);
+  });
+
+  it('takes CL-001\'s newest Kubernetes minor from a flag, with the build-time default otherwise', () => {
+    assert.equal(parseConfig([], {}).releases, undefined);
+    assert.deepEqual(parseConfig(['--newest-kubernetes-minor=1.37', '--newest-kubernetes-minor-released=2026-08-25'], {}).releases, { newestMinor: 37, newestMinorReleased: '2026-08-25' });
+    assert.deepEqual(parseConfig(['--newest-kubernetes-minor=38'], {}).releases, { newestMinor: 38, newestMinorReleased: undefined });
   });
 });
