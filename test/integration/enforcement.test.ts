@@ -241,41 +241,56 @@ describe('enforcement: every generated object, lifecycle, drift and bad input', 
       return (
         (quota.spec as { hard: Record<string, string> }).hard.pods === '100' &&
         role !== undefined &&
-        recent.some((r) => r.kind === 'ResourceQuota' && r.change === 'Modified' && r.by === 'kubectl' && r.namespace === ns) &&
+        recent.some((r) => r.kind === 'ResourceQuota' && r.change === 'Modified' && r.by === 'fieldManager="kubectl"' && r.namespace === ns) &&
         recent.some((r) => r.kind === 'Role' && r.change === 'Deleted')
       );
     }, 30_000);
     const b = await k.getBaseline(`drift-${s}`);
     assert.ok((b.status?.drift?.detected ?? 0) >= 2);
     assert.ok((b.status?.drift?.repaired ?? 0) >= 2);
-    await eventually('a DriftRepaired event naming kubectl', async () => {
-      const events = (await fetchAsAdmin(cp, 'GET', '/apis/events.k8s.io/v1/namespaces/default/events')) as { items: { reason?: string; note?: string; regarding?: { name?: string } }[] };
-      return events.items.some((e) => e.reason === 'DriftRepaired' && e.regarding?.name === `drift-${s}` && /ResourceQuota .*posture-quota was modified by kubectl; restored/.test(e.note ?? ''));
+    type Events = { items: { reason?: string; note?: string; regarding?: { kind?: string; name?: string; namespace?: string } }[] };
+    // In the namespace, about the object: its tenants read why it came back.
+    await eventually('a DriftRepaired event in the namespace, regarding the quota, naming the field manager', async () => {
+      const events = (await fetchAsAdmin(cp, 'GET', `/apis/events.k8s.io/v1/namespaces/${ns}/events`)) as Events;
+      return events.items.some(
+        (e) => e.reason === 'DriftRepaired' && e.regarding?.kind === 'ResourceQuota' && e.regarding.name === 'posture-quota' && e.regarding.namespace === ns && e.note === `ResourceQuota posture-quota was modified by fieldManager="kubectl"; restored to baseline drift-${s}`,
+      );
     });
+    // On the baseline, in default where many can read: no namespace or object names.
+    const onBaseline = ((await fetchAsAdmin(cp, 'GET', '/apis/events.k8s.io/v1/namespaces/default/events')) as Events).items.filter((e) => e.reason === 'DriftRepaired' && e.regarding?.name === `drift-${s}`);
+    assert.ok(onBaseline.length > 0, 'an aggregate DriftRepaired event on the baseline');
+    for (const e of onBaseline) assert.ok(!(e.note ?? '').includes(ns) && !(e.note ?? '').includes('posture-quota'), `names nothing: ${e.note}`);
   });
 
-  it('refuses a role that grants more than the operator holds, with no partial RoleBinding', async () => {
+  it('grants all or nothing: a role the operator cannot grant and a binding to admin are both named, and no Role or RoleBinding of the baseline is written', async () => {
     const s = suffix();
     const ns = `greedy-${s}`;
     await k.createNamespace(ns, { 'posture.dev/tier': `greedy-${s}` });
     await k.applyBaseline(`greedy-${s}`, {
       namespaceSelector: { matchLabels: { 'posture.dev/tier': `greedy-${s}` } },
       networkPolicy: { defaultDeny: [] },
+      resourceQuota: { hard: { pods: '10' } },
       rbac: {
         roles: [
           { name: 'secret-reader', rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }], subjects: [{ kind: 'Group', name: 'g' }] },
           reader,
         ],
+        bindClusterRoles: [{ clusterRole: 'admin', subjects: [{ kind: 'Group', name: 'g' }] }],
       },
     });
-    await eventually('Stalled with the API server\'s reason', async () => {
+    await eventually('Stalled, naming every offending entry', async () => {
       const b = await k.getBaseline(`greedy-${s}`);
       const stalled = condition(b, 'Stalled');
-      return stalled?.status === 'True' && stalled.reason === 'ApplyFailed' && /secrets/.test(stalled.message) && condition(b, 'Ready')?.status === 'False';
+      return stalled?.status === 'True' && stalled.reason === 'ApplyFailed' && /spec\.rbac\.roles\[0\]/.test(stalled.message) && /spec\.rbac\.bindClusterRoles\[0\]/.test(stalled.message) && condition(b, 'Ready')?.status === 'False';
     }, 30_000);
+    const message = condition(await k.getBaseline(`greedy-${s}`), 'Ready')?.message ?? '';
+    console.log(`      grants refused: ${message}`);
+    assert.match(message, /spec\.rbac\.roles\[0\] \(Role posture-secret-reader\): cannot be granted: /);
+    assert.match(message, /spec\.rbac\.bindClusterRoles\[0\] \(RoleBinding posture-admin\): cannot be granted: /);
+    assert.doesNotMatch(message, /spec\.rbac\.roles\[1\]/, 'the grantable role is not named');
     const objs = await objectsIn(cp, ns, false);
-    assert.ok(!objs.some((o) => o.includes('secret-reader')), `no Role or RoleBinding for secret-reader: ${objs.join()}`);
-    assert.ok(objs.includes('rolebindings/posture-pod-service-reader'), 'the grantable role is still written');
+    assert.ok(!objs.some((o) => o.startsWith('roles/') || o.startsWith('rolebindings/')), `no Role or RoleBinding of the baseline: ${objs.join()}`);
+    assert.ok(objs.includes('resourcequotas/posture-quota'), `the protective objects are still written: ${objs.join()}`);
     // A stalled baseline retries on restart; the restart test below needs a compliant cluster.
     await k.deleteBaseline(`greedy-${s}`);
   });
