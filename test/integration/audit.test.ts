@@ -138,9 +138,15 @@ describe('audit: checks, exemptions, status, PolicyReports, events and metrics',
   it('sends a FindingOpened event for a new finding, and drops a finding once it is fixed', async () => {
     await fetchAsAdmin(cp, 'POST', `/apis/apps/v1/namespaces/${ns}/deployments`, deployment('hostnet', { image: 'registry.example.com/app:1.0.0' }));
     await fetchAsAdmin(cp, 'PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/hostnet`, { spec: { template: { spec: { hostNetwork: true } } } }, 'application/merge-patch+json');
-    await eventually('a FindingOpened event for WL-001 on hostnet', async () => {
-      const events = (await fetchAsAdmin(cp, 'GET', '/apis/events.k8s.io/v1/namespaces/default/events')) as { items: { reason?: string; note?: string; regarding?: { name?: string } }[] };
-      return events.items.some((e) => e.reason === 'FindingOpened' && e.regarding?.name === name && /^WL-001 high in audited-\w+: Deployment hostnet/.test(e.note ?? ''));
+    type Events = { items: { reason?: string; note?: string; regarding?: { kind?: string; name?: string } }[] };
+    // In the namespace, about the Deployment; on the baseline, a count without names.
+    await eventually('a FindingOpened event for WL-001 on hostnet, in its namespace', async () => {
+      const events = (await fetchAsAdmin(cp, 'GET', `/apis/events.k8s.io/v1/namespaces/${ns}/events`)) as Events;
+      return events.items.some((e) => e.reason === 'FindingOpened' && e.regarding?.kind === 'Deployment' && e.regarding.name === 'hostnet' && /^WL-001 \(high\): /.test(e.note ?? ''));
+    }, 60_000);
+    await eventually('a FindingOpened count on the baseline, naming no namespace or workload', async () => {
+      const events = ((await fetchAsAdmin(cp, 'GET', '/apis/events.k8s.io/v1/namespaces/default/events')) as Events).items.filter((e) => e.reason === 'FindingOpened' && e.regarding?.name === name);
+      return events.some((e) => /WL-001 high/.test(e.note ?? '')) && events.every((e) => !(e.note ?? '').includes(ns) && !(e.note ?? '').includes('hostnet'));
     }, 60_000);
 
     await fetchAsAdmin(cp, 'DELETE', `/apis/apps/v1/namespaces/${ns}/deployments/privileged`);

@@ -105,7 +105,7 @@ describe('reliability: another field manager fights over a managed field', funct
     assert.ok(events <= 3, `one DriftRepaired event for the same repeated drift, not one per re-apply: ${events}`);
     assert.equal(s2.namespaceWrites() - s1.namespaceWrites(), 0, 'no write once the user stopped');
     assert.ok(
-      recent.some((r) => r.kind === 'ResourceQuota' && r.name === 'posture-quota' && r.namespace === NS && r.change === 'Modified' && r.by === 'kubectl'),
+      recent.some((r) => r.kind === 'ResourceQuota' && r.name === 'posture-quota' && r.namespace === NS && r.change === 'Modified' && r.by === 'fieldManager="kubectl"'),
       `status.drift.recent names kubectl: ${JSON.stringify(recent)}`,
     );
     assert.ok((b.status?.drift?.repaired ?? 0) >= reapplies - 1);
