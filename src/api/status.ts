@@ -56,7 +56,7 @@ export const driftRecordSchema = z
     kind: z.string().max(63).describe('The kind of the changed object (Namespace for its Pod Security labels).'),
     name: z.string().max(253).describe('The changed object.'),
     change: z.enum(['Modified', 'Deleted']).describe('Modified or Deleted.'),
-    by: z.string().max(128).describe('The field manager that changed it (kubectl-edit, kubectl, ...), or unknown: the API does not record who deletes an object.'),
+    by: z.string().max(128).describe('The field manager that changed it, as fieldManager="kubectl-edit" (a name the client chooses, not a person), or unknown: the API does not record who deletes an object or removes a label.'),
   })
   .strict();
 
