@@ -12,6 +12,8 @@ export interface AuditDeps extends Omit<AuditorDeps, 'caches'> {
   concurrency: number;
   /** Namespaces the enforcement controller just reconciled: audited with their winner known. */
   enforced: Source<string>;
+  /** The PolicyReport CRD came or went: every namespace is audited again. */
+  reportsChanged?: Source<string>;
 }
 
 /**
@@ -34,6 +36,7 @@ export function auditController(deps: AuditDeps): ControllerSpec<string> {
     concurrency: deps.concurrency,
     watches: [
       watchMapped('namespaces (enforced)', deps.enforced, (_event, ns) => [ns], AUDIT_DEBOUNCE_MS),
+      ...(deps.reportsChanged === undefined ? [] : [watchMapped('the PolicyReport CRD', deps.reportsChanged, () => namespaces.list().flatMap((ns) => (ns.metadata?.name === undefined ? [] : [ns.metadata.name])), AUDIT_DEBOUNCE_MS)]),
       // A deleted namespace's open findings are forgotten at once: one recreated under its name announces its own.
       watchMapped(NAMESPACE.plural, namespaces, (event, ns) => {
         if (event === 'delete' && ns.metadata?.name !== undefined) auditor.forget(ns.metadata.name);

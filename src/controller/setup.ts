@@ -4,9 +4,8 @@ import type { ReleaseKnowledge } from '../config.js';
 import { evaluateCluster } from '../audit/evaluate.js';
 import type { Finding, ServerVersion } from '../audit/types.js';
 import type { ApiClient } from '../kube/client.js';
-import { isNotFound } from '../kube/errors.js';
 import type { EventRecorder } from '../kube/events.js';
-import { CACHED_TYPES, compact, POLICY_REPORT, SECURITY_BASELINE } from '../kube/resources.js';
+import { CACHED_TYPES, compact, SECURITY_BASELINE } from '../kube/resources.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Manager } from '../runtime/manager.js';
 import { Emitter } from '../runtime/source.js';
@@ -18,6 +17,7 @@ import { DriftLogs, recordDrift } from './drift.js';
 import { enforcementController } from './enforcement.js';
 import { finalizerController } from './finalizer.js';
 import { guardController } from './guard.js';
+import { PolicyReportDiscovery } from './policyreports.js';
 import { recordLoss } from './losses.js';
 import { ResultStore } from './results.js';
 
@@ -50,14 +50,14 @@ export function addControllers(manager: Manager, deps: OperatorDeps): void {
   const results = new ResultStore(statusDue);
   const audits = new AuditStore(statusDue);
   const drift = new DriftLogs();
-  let reportsEnabled = false;
   let clusterFindings: Finding[] = [];
+  const reportsChanged = new Emitter<string>();
+  const reports = new PolicyReportDiscovery({ client, caches, clock, log, changed: reportsChanged });
 
   manager.beforeStart(async () => {
-    reportsEnabled = await servesPolicyReports(client);
-    if (reportsEnabled) caches.add(POLICY_REPORT, (o) => compact(POLICY_REPORT.plural, o));
-    else log.info('the PolicyReport CRD (wgpolicyk8s.io/v1alpha2) is not installed: no PolicyReports are written; restart after installing it');
+    await reports.initial();
   });
+  manager.addRunnable(reports);
   manager.onSynced(async () => {
     const version = await client.request<ServerVersion>({ verb: 'get', resource: 'version', method: 'GET', path: '/version' });
     const releases = deps.releases;
@@ -118,19 +118,10 @@ export function addControllers(manager: Manager, deps: OperatorDeps): void {
       audits,
       events,
       now: () => new Date(clock.now()),
-      reportsEnabled: () => reportsEnabled,
+      reportsEnabled: () => reports.reportsEnabled,
+      reportsChanged,
       concurrency: deps.concurrency,
       enforced: enforcement.reconciled,
     }),
   );
-}
-
-async function servesPolicyReports(client: ApiClient): Promise<boolean> {
-  try {
-    const list = await client.request<{ resources?: { name?: string }[] }>({ verb: 'get', resource: 'discovery', method: 'GET', path: `/apis/${POLICY_REPORT.apiVersion}` });
-    return (list.resources ?? []).some((r) => r.name === POLICY_REPORT.plural);
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
-  }
 }

@@ -63,7 +63,7 @@ function pick(source: Json | undefined, keys: readonly string[]): Json | undefin
   return out;
 }
 
-function metadata(meta: Json | undefined, plural: string): Json {
+function metadata(meta: Json | undefined): Json {
   const m = meta ?? {};
   const out = pick(m, ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'labels', 'ownerReferences', 'deletionTimestamp', 'finalizers']) ?? {};
   const labels = obj(m.labels);
@@ -74,8 +74,8 @@ function metadata(meta: Json | undefined, plural: string): Json {
   }
   if (labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && Array.isArray(m.managedFields)) {
     out.managedFields = (m.managedFields as unknown[]).map((e) => pick(obj(e), ['manager', 'operation', 'time']));
-  } else if (plural === 'namespaces' && Array.isArray(m.managedFields)) {
-    // Who owns the Pod Security labels: drift of those is attributed to its field manager.
+  } else if (Array.isArray(m.managedFields)) {
+    // Who owns the Pod Security labels (of a Namespace): drift of those is attributed to its field manager.
     const owners = podSecurityLabelOwners(m.managedFields as FieldsEntry[]);
     if (owners.length > 0) out.managedFields = owners;
   }
@@ -127,7 +127,7 @@ export const projectPolicyReport: Projection = (o) => (obj(o.metadata)?.name ===
 export function project(object: unknown, projection: Projection): unknown {
   const o = obj(object);
   if (o === undefined) return object;
-  const out: Json = { metadata: metadata(obj(o.metadata), plural) };
+  const out: Json = { metadata: metadata(obj(o.metadata)) };
   if (o.apiVersion !== undefined) out.apiVersion = o.apiVersion;
   if (o.kind !== undefined) out.kind = o.kind;
   return { ...out, ...projection(o) };

@@ -50,6 +50,7 @@ export class Caches implements CacheReader {
   private readonly handlers = new Map<string, Handler<CachedObject>[]>();
   /** One for all informers: an API server outage breaks every watch at once, and is logged once. */
   private readonly outage: OutageLog;
+  private started = false;
 
   constructor(private readonly deps: CachesDeps) {
     this.outage = new OutageLog(deps.log, deps.clock);
@@ -84,11 +85,28 @@ export class Caches implements CacheReader {
   }
 
   async start(): Promise<void> {
+    this.started = true;
     await Promise.all([...this.informers.values()].map((i) => i.start()));
   }
 
   async stop(): Promise<void> {
+    this.started = false;
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
+  }
+
+  /** A type that appeared while running (a CRD installed later): its informer starts at once once the others have. */
+  async addLive(type: ResourceType, project?: (object: unknown) => unknown): Promise<void> {
+    if (this.informers.has(type.plural)) return;
+    this.add(type, project);
+    if (this.started) await this.informers.get(type.plural)?.start();
+  }
+
+  /** A type that went away while running (its CRD removed): its informer stops and its cache empties. */
+  async drop(plural: string): Promise<void> {
+    const informer = this.informers.get(plural);
+    if (informer === undefined) return;
+    this.informers.delete(plural);
+    await informer.stop();
   }
 
   list(plural: string, namespace?: string): readonly CachedObject[] {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ControlPlane } from '../../hack/controlplane/launcher.js';
+import { adminClient, applyAll, readManifests } from '../../hack/install.js';
 import { sharedControlPlane } from './support/controlplane.js';
 import { admin, condition, fetchAsAdmin, type Admin } from './support/kube.js';
 import { startOperator, type RunningOperator } from './support/operator.js';
@@ -166,6 +167,42 @@ describe('truthful status: never green when nothing is enforced, never silent wh
     assert.ok(message.length <= 1024, `${message.length} characters`);
     assert.match(message, /spec\.rbac\.roles\[0\]/);
     assert.match(message, / \.\.\. \(\d+ more characters cut\)$/);
+    await k.deleteBaseline(name);
+  });
+
+  it('notices the PolicyReport CRD installed and removed while running, without a restart', async function () {
+    this.timeout(240_000);
+    const crdPath = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/policyreports.wgpolicyk8s.io';
+    const reportsServed = async (): Promise<boolean> =>
+      fetchAsAdmin(cp, 'GET', '/apis/wgpolicyk8s.io/v1alpha2').then(
+        (r) => ((r as { resources?: { name: string }[] }).resources ?? []).some((x) => x.name === 'policyreports'),
+        () => false,
+      );
+    // Start from a cluster without the CRD (another test file may have installed it).
+    await op.stop();
+    await fetchAsAdmin(cp, 'DELETE', crdPath).catch(() => undefined);
+    await eventually('the PolicyReport API gone', async () => !(await reportsServed()), 60_000);
+    op = await startOperator(cp);
+    const name = `reports-${s}`;
+    const ns = `reports-ns-${s}`;
+    await k.createNamespace(ns, { 'posture.dev/tier': `${tier}-reports` });
+    await k.applyBaseline(name, { namespaceSelector: { matchLabels: { 'posture.dev/tier': `${tier}-reports` } }, networkPolicy: { defaultDeny: [] } });
+    await eventually('audited', async () => (await k.getBaseline(name)).status?.namespaces?.selected === 1);
+
+    const client = await adminClient(cp.kubeconfigPath);
+    await applyAll(client, await readManifests('hack/crds/wgpolicyk8s.io_policyreports.yaml'));
+    await client.close();
+    await eventually('a PolicyReport in the namespace, written by the running operator', async () =>
+      fetchAsAdmin(cp, 'GET', `/apis/wgpolicyk8s.io/v1alpha2/namespaces/${ns}/policyreports/posture-audit`).then(() => true, () => false),
+    120_000);
+
+    await fetchAsAdmin(cp, 'DELETE', crdPath);
+    await eventually('the operator notices the CRD is gone', async () => (await readFile(op.logPath, 'utf8')).includes('the PolicyReport CRD was removed'), 120_000);
+    assert.ok(op.alive, 'still running');
+    // Leave the cluster as the other test files expect it.
+    const again = await adminClient(cp.kubeconfigPath);
+    await applyAll(again, await readManifests('hack/crds/wgpolicyk8s.io_policyreports.yaml'));
+    await again.close();
     await k.deleteBaseline(name);
   });
 });

@@ -68,7 +68,7 @@ describe('reliability: privilege, and the audit log never shows the operator rea
     );
   });
 
-  it('refuses what the operator cannot grant with a clear status error, writes the rest, and no partial RoleBinding', async () => {
+  it('refuses what the operator cannot grant with a clear status error naming every offending entry, and writes none of the grants', async () => {
     await api.applyBaseline('greedy', {
       namespaceSelector: { matchLabels: TIER },
       rbac: {
@@ -98,7 +98,8 @@ describe('reliability: privilege, and the audit log never shows the operator rea
       const roles = await api.get<{ items: { metadata: { name: string } }[] }>(`${RBAC}/namespaces/${ns}/roles`);
       const bindings = await api.get<{ items: { metadata: { name: string } }[] }>(`${RBAC}/namespaces/${ns}/rolebindings`);
       kept[ns] = [...roles.items.map((r) => `roles/${r.metadata.name}`), ...bindings.items.map((r) => `rolebindings/${r.metadata.name}`)].sort();
-      assert.deepEqual(kept[ns], ['rolebindings/posture-pod-service-reader', 'rolebindings/posture-view', 'roles/posture-pod-service-reader'], `only what the operator may grant, in ${ns}`);
+      // All or nothing (issue 12): a baseline whose grants cannot all be made gets none of them.
+      assert.deepEqual(kept[ns], [], `no Role or RoleBinding of the baseline, in ${ns}`);
     }
     report('privilege: a baseline asking for more than the operator holds', {
       injected: 1,
@@ -108,7 +109,9 @@ describe('reliability: privilege, and the audit log never shows the operator rea
       objectsPerNamespace: kept['priv-0'],
     });
     assert.match(message, /3 namespace\(s\) cannot be enforced/);
-    assert.match(message, /posture-secret-reader.*forbidden.*secrets/s, 'the message names the role and what it asked for');
+    assert.match(message, /spec\.rbac\.roles\[0\] \(Role posture-secret-reader\): cannot be granted: [^\n]*secrets/, 'the message names the role and what it asked for');
+    assert.match(message, /spec\.rbac\.roles\[1\] \(Role posture-pod-deleter\): cannot be granted: /);
+    assert.match(message, /spec\.rbac\.bindClusterRoles\[0\] \(RoleBinding posture-edit\): cannot be granted: /);
   });
 
   it('the audit log has no request of the operator\'s on a Secret', async () => {
