@@ -45,19 +45,22 @@ describe('audit controller', () => {
     const ctx = context();
     await s.audit.reconcile('shop', ctx);
     assert.ok(s.audits.get('shop')?.failing.some((f) => f.checkId === 'WL-002'), 'privileged fails WL-002');
-    assert.deepEqual(s.client.lines, [`PATCH ${reportPath}`]);
+    assert.deepEqual(s.client.lines.filter((l) => !l.includes('/events')), [`PATCH ${reportPath}`]);
     assert.deepEqual(ctx.writes, ['applied policyreports/posture-audit']);
     // The informer delivers the report; nothing changed, so nothing is written again.
-    s.caches.set('policyreports', compact('policyreports', s.client.requests[0]?.body) as Record<string, unknown>);
+    s.caches.set('policyreports', compact('policyreports', s.client.requests.find((r) => r.path === reportPath)?.body) as Record<string, unknown>);
     s.client.clear();
     await s.audit.reconcile('shop', context());
     assert.deepEqual(s.client.lines, []);
   });
 
-  it('announces a finding that opens after the first audit as a FindingOpened Event, not those it found at start', async () => {
+  it('announces what a namespace\'s first audit finds, in the namespace, and then only findings that open', async () => {
     const s = setup();
     await s.audit.reconcile('shop', context());
-    assert.ok(!s.client.lines.some((l) => l.includes('/events')), 'the first audit only learns what is open');
+    await new Promise((resolve) => setImmediate(resolve));
+    const first = s.client.requests.filter((r) => r.path.includes('/events'));
+    assert.ok(first.some((e) => e.path.includes('/namespaces/shop/events') && JSON.stringify(e.body).includes('FindingOpened')), s.client.lines.join('\n'));
+    assert.ok(first.length <= 11, `bounded: ${first.length}`);
     s.caches.set('pods', { ...privileged('api'), spec: { hostNetwork: true, containers: [{ name: 'app', image: 'registry.example.com/app:1.0' }] } });
     s.client.clear();
     await s.audit.reconcile('shop', context());
@@ -65,6 +68,14 @@ describe('audit controller', () => {
     const events = s.client.requests.filter((r) => r.path.includes('/events'));
     assert.ok(events.length > 0, s.client.lines.join('\n'));
     assert.ok(events.every((e) => JSON.stringify(e.body).includes('FindingOpened')));
+  });
+
+  it('does not announce again after a restart what the namespace\'s PolicyReport already lists', async () => {
+    const s = setup();
+    s.caches.set('policyreports', { metadata: { name: 'posture-audit', namespace: 'shop', labels: { 'app.kubernetes.io/managed-by': 'posture-operator' } } });
+    await s.audit.reconcile('shop', context());
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(!s.client.lines.some((l) => l.includes('/events')), s.client.lines.join('\n'));
   });
 
   it('waits for enforcement before the first audit of a namespace, and removes the report of one no baseline wins', async () => {

@@ -90,9 +90,28 @@ describe('baseline status controller', () => {
   });
 
   it('forgets a deleted baseline: its gauges go', async () => {
-    const s = await leading();
+    const s = setup();
+    // A baseline that covers nothing has no score at all; this one wins a namespace.
+    s.results.set('shop', enforced);
+    s.status.start();
+    s.enforced.emit('update', 'shop');
+    s.enforced.emit('update', 'shelf');
+    s.clock.advance(0);
+    await settle();
     assert.ok((await s.metrics.complianceScore.get()).values.some((v) => v.labels.baseline === 'tenants'));
     s.caches.remove('securitybaselines', 'tenants');
     assert.ok(!(await s.metrics.complianceScore.get()).values.some((v) => v.labels.baseline === 'tenants'));
+  });
+
+  it('exports no score for a baseline that covers no namespace', async () => {
+    const s = setup();
+    s.status.start();
+    s.enforced.emit('update', 'shop');
+    s.enforced.emit('update', 'shelf');
+    s.clock.advance(0);
+    await settle();
+    assert.ok(!(await s.metrics.complianceScore.get()).values.some((v) => v.labels.baseline === 'tenants'));
+    const last = s.patches().at(-1);
+    assert.equal(last?.status.conditions?.find((c) => c.type === 'Compliant')?.reason, 'NoNamespaces');
   });
 });
