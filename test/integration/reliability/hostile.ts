@@ -71,7 +71,8 @@ function selector(rng: Rng, run: string, big: boolean): Json {
       const operator = rng.pick(['In', 'NotIn', 'Exists', 'DoesNotExist'] as const);
       if (operator === 'Exists' || operator === 'DoesNotExist') return { key, operator };
       const known = NAMESPACE_LABELS[key] ?? [];
-      const values = big ? [...known, ...Array.from({ length: 64 - known.length }, (_, i) => `v${i}`)] : subset(rng, known, 1, known.length);
+      // As many values as a requirement may hold (the CRD and zod cap them at 32 for the CEL cost budget).
+      const values = big ? [...known, ...Array.from({ length: 32 - known.length }, (_, i) => `v${i}`)] : subset(rng, known, 1, known.length);
       return { key, operator, values };
     });
   }
