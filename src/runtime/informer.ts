@@ -14,9 +14,9 @@ const RESTART_MAX_MS = 30_000;
 export const LIST_PAGE_SIZE = 500;
 /**
  * Kinds whose objects a tenant can make 1 MB each (ConfigMaps): a page of 500 would be half a
- * gigabyte in flight; 20 is 20 MB at most.
+ * gigabyte in flight; 5 is 5 MB at most.
  */
-const LARGE_OBJECT_PAGE_SIZE = 20;
+const LARGE_OBJECT_PAGE_SIZE = 5;
 const LARGE_OBJECT_KINDS = new Set(['configmaps', 'secrets']);
 
 /**
