@@ -95,6 +95,9 @@ export async function ungrantable(client: ApiClient, grants: readonly DesiredObj
       await dryRun(client, object);
     } catch (err) {
       if (!isTerminal(err)) throw err;
+      // A binding someone else created under this name with another roleRef: the grant itself is
+      // fine; the write replaces that binding (reconciler.ts, applyOrRecreate).
+      if (object.kind === 'RoleBinding' && err instanceof ApiError && err.code === 422 && /roleRef/.test(err.message)) continue;
       const path = specPathOf(object, spec);
       if (!out.has(path)) out.set(path, { path, object: `${object.kind} ${object.metadata.name}`, reason: shortReason(err) });
     }
