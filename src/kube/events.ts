@@ -20,6 +20,8 @@ export type EventType = 'Normal' | 'Warning';
 const CLUSTER_EVENTS_NAMESPACE = 'default';
 const REPEAT_WINDOW_MS = 10 * 60_000;
 const MAX_REMEMBERED = 2048;
+/** Failed events are warned about at most this often: an API server outage fails every one of them. */
+const WARN_INTERVAL_MS = 30_000;
 
 /**
  * Records Kubernetes Events (events.k8s.io/v1). The same event for the same object is sent at most
@@ -28,6 +30,8 @@ const MAX_REMEMBERED = 2048;
  */
 export class EventRecorder {
   private readonly sent = new Map<string, number>();
+  private lastWarned = -Infinity;
+  private notRecordedSinceWarning = 0;
 
   constructor(
     private readonly client: ApiClient,
@@ -69,8 +73,20 @@ export class EventRecorder {
     this.client
       .request({ verb: 'create', resource: 'events', method: 'POST', path: collectionPath(EVENT, target.namespace ?? CLUSTER_EVENTS_NAMESPACE), body })
       .catch((err: unknown) => {
-        this.log.warn('event not recorded', { reason, target: target.name, error: errorMessage(err) });
+        this.notRecorded(reason, target.name, errorMessage(err));
       });
+  }
+
+  private notRecorded(reason: string, target: string, error: string): void {
+    const at = this.now();
+    if (at - this.lastWarned < WARN_INTERVAL_MS) {
+      this.notRecordedSinceWarning++;
+      this.log.debug('event not recorded', { reason, target, error });
+      return;
+    }
+    this.log.warn('event not recorded', { reason, target, error, notRecordedSinceLastWarning: this.notRecordedSinceWarning });
+    this.lastWarned = at;
+    this.notRecordedSinceWarning = 0;
   }
 }
 

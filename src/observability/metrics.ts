@@ -135,7 +135,9 @@ export class Metrics {
 
   /** Counts a drift under who made it, keeping the label bounded (a name, capped in number and length). */
   countDriftBy(baseline: string, manager: string): void {
-    let label = manager.replace(/[^\w.:/@-]/g, '_').slice(0, MAX_MANAGER_LENGTH);
+    // Status and events show a manager as fieldManager="kubectl-edit"; the label is the bare name.
+    const name = /^fieldManager="(.*)"$/.exec(manager)?.[1] ?? manager;
+    let label = name.replace(/[^\w.:/@-]/g, '_').slice(0, MAX_MANAGER_LENGTH);
     if (!this.managers.has(label)) {
       if (this.managers.size >= MAX_MANAGERS) label = 'other';
       else this.managers.add(label);
