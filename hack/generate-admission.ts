@@ -1,8 +1,6 @@
-// Regenerates config/admission/ from src/render/admission: the ValidatingAdmissionPolicies shipped
-// with the operator. `--check` fails instead when a file is stale (test/unit/admission-config.test.ts).
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The ValidatingAdmissionPolicies shipped with the operator, rendered from src/render/admission;
+// hack/generate.ts writes them to config/admission/ and the Helm chart
+// (test/unit/admission-config.test.ts checks they are current).
 import { stringify } from 'yaml';
 import { baselineAuthorPolicies } from '../src/render/admission/author.js';
 import { operatorFencePolicies } from '../src/render/admission/fence.js';
@@ -19,25 +17,3 @@ export function admissionFiles(): [string, string][] {
     ['operator-fence.yaml', yamlOf(operatorFencePolicies(), "The operator's ServiceAccount may write only its own posture-* objects (docs/guardrails.md).")],
   ];
 }
-
-async function main(): Promise<void> {
-  const check = process.argv.includes('--check');
-  // The Helm chart ships the same files (Helm reads only below its own directory).
-  const targets = admissionFiles().flatMap(([name, text]) =>
-    [`../config/admission/${name}`, `../charts/posture-operator/files/admission/${name}`].map((p): [string, string] => [fileURLToPath(new URL(p, import.meta.url)), text]),
-  );
-  for (const [target, text] of targets) {
-    if (check) {
-      if ((await readFile(target, 'utf8').catch(() => '')) !== text) {
-        console.error(`${target} is stale: run npm run generate`);
-        process.exit(1);
-      }
-      continue;
-    }
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, text);
-    console.log(`wrote ${target}`);
-  }
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -1,6 +1,6 @@
 // Regenerates crds/ and docs/api.md from the zod schema in src/api, docs/checks.md from the check
-// catalog, and config/rbac/role.yaml from the kind registry (src/kube/kinds.ts). `--check` fails
-// instead when one is stale.
+// catalog, config/rbac/role.yaml from the kind registry (src/kube/kinds.ts), and config/admission/
+// (with the Helm chart's copy) from src/render/admission. `--check` fails instead when one is stale.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { securityBaselineCrd } from '../src/api/crd.js';
 import { apiMarkdown } from '../src/api/docs.js';
 import { catalogMarkdown } from '../src/audit/docs.js';
 import { clusterRoleYaml } from './clusterrole.js';
+import { admissionFiles } from './generate-admission.js';
 
 // crds/ is the published file; config/crd/bases/ and the Helm chart's crds/ hold the same bytes
 // because kustomize and Helm only read files below their own directories.
@@ -30,6 +31,10 @@ async function main(): Promise<void> {
     [fileURLToPath(new URL('../docs/api.md', import.meta.url)), apiMarkdown()],
     [fileURLToPath(new URL('../docs/checks.md', import.meta.url)), catalogMarkdown()],
     [fileURLToPath(new URL('../config/rbac/role.yaml', import.meta.url)), clusterRoleYaml()],
+    // Helm reads only below its own directory, so the chart ships the same admission files.
+    ...admissionFiles().flatMap(([name, text]) =>
+      ['../config/admission/', '../charts/posture-operator/files/admission/'].map((dir): [string, string] => [fileURLToPath(new URL(dir + name, import.meta.url)), text]),
+    ),
   ];
   const check = process.argv.includes('--check');
   for (const [target, text] of outputs) {
