@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { ControlPlane } from '../../hack/controlplane/launcher.js';
-import { adminClient, applyAll, readManifests } from '../../hack/install.js';
 import { sharedControlPlane } from './support/controlplane.js';
 import { admin, condition, fetchAsAdmin, type Admin } from './support/kube.js';
 import { startOperator, type RunningOperator } from './support/operator.js';
+import { servePolicyReports } from './support/policyreports.js';
 import { eventually } from './support/wait.js';
 
 interface ReportResult {
@@ -53,13 +53,7 @@ describe('audit: checks, exemptions, status, PolicyReports, events and metrics',
     cp = await sharedControlPlane();
     k = admin(cp);
     // The PolicyReport CRD must be served before the operator starts, or it writes no reports.
-    const client = await adminClient(cp.kubeconfigPath);
-    await applyAll(client, await readManifests('hack/crds/wgpolicyk8s.io_policyreports.yaml'));
-    await client.close();
-    await eventually('the PolicyReport API', async () => {
-      await fetchAsAdmin(cp, 'GET', '/apis/wgpolicyk8s.io/v1alpha2/policyreports');
-      return true;
-    });
+    await servePolicyReports(cp);
     op = await startOperator(cp);
 
     await k.createNamespace(ns, { 'posture.dev/tier': name });

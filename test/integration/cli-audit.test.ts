@@ -4,13 +4,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { ControlPlane } from '../../hack/controlplane/launcher.js';
-import { adminClient, applyAll, readManifests } from '../../hack/install.js';
 import { AUDITED_TYPES, collectionPath, MANAGED_TYPES, NAMESPACE } from '../../src/kube/resources.js';
 import { posture } from '../unit/cli/run.js';
 import { sharedControlPlane } from './support/controlplane.js';
 import { admin, fetchAsAdmin, type Admin } from './support/kube.js';
 import { startOperator, type RunningOperator } from './support/operator.js';
 import { podCorpus } from './support/podcorpus.js';
+import { servePolicyReports } from './support/policyreports.js';
 import { eventually } from './support/wait.js';
 
 interface ReportResult {
@@ -98,13 +98,7 @@ describe('posture audit gives the operator\'s results: the same workloads in the
     this.timeout(900_000);
     cp = await sharedControlPlane();
     k = admin(cp);
-    const client = await adminClient(cp.kubeconfigPath);
-    await applyAll(client, await readManifests('hack/crds/wgpolicyk8s.io_policyreports.yaml'));
-    await client.close();
-    await eventually('the PolicyReport API', async () => {
-      await fetchAsAdmin(cp, 'GET', '/apis/wgpolicyk8s.io/v1alpha2/policyreports');
-      return true;
-    });
+    await servePolicyReports(cp);
     op = await startOperator(cp);
     await k.createNamespace(ns, { 'posture.dev/cli-audit': s });
     await eventually('the default ServiceAccount', async () => {

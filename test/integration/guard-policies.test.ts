@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import type { ControlPlane } from '../../hack/controlplane/launcher.js';
-import { adminClient, applyAll, installOperatorPrerequisites, readManifests } from '../../hack/install.js';
+import { adminClient, applyAll, installOperatorPrerequisites } from '../../hack/install.js';
 import { securityBaselineSpecSchema } from '../../src/api/securitybaseline.js';
 import { renderGuardPolicies } from '../../src/render/admission/guard.js';
 import { sharedControlPlane } from './support/controlplane.js';
 import { fetchAsAdmin } from './support/kube.js';
 import { impersonating, type Reply, type Requester } from './support/impersonate.js';
+import { servePolicyReports } from './support/policyreports.js';
 import { eventually } from './support/wait.js';
 
 /**
@@ -53,9 +54,8 @@ describe('guard policies (rendered from spec.guard) on the real API server', fun
     this.timeout(300_000);
     cp = await sharedControlPlane();
     await installOperatorPrerequisites(cp.kubeconfigPath);
+    await servePolicyReports(cp);
     const client = await adminClient(cp.kubeconfigPath);
-    await applyAll(client, await readManifests('hack/crds/wgpolicyk8s.io_policyreports.yaml'));
-    await eventually('the PolicyReport API', async () => (await fetchAsAdmin(cp, 'GET', '/apis/wgpolicyk8s.io/v1alpha2/policyreports'), true));
     const created = (await fetchAsAdmin(cp, 'POST', '/apis/posture.dev/v1alpha1/securitybaselines', { apiVersion: 'posture.dev/v1alpha1', kind: 'SecurityBaseline', metadata: { name: 'guarded' }, spec: SPEC })) as { metadata: { uid: string } };
     const baseline = { name: 'guarded', uid: created.metadata.uid, generation: 1, spec: securityBaselineSpecSchema.parse(SPEC) };
     await applyAll(client, renderGuardPolicies(baseline, 'posture-system'));

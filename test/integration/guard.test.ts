@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import type { ControlPlane } from '../../hack/controlplane/launcher.js';
-import { adminClient, applyAll, installOperatorPrerequisites, readManifests } from '../../hack/install.js';
+import { installOperatorPrerequisites } from '../../hack/install.js';
 import { sharedControlPlane } from './support/controlplane.js';
 import { admin, condition, fetchAsAdmin, type Admin } from './support/kube.js';
 import { impersonating, type Reply, type Requester } from './support/impersonate.js';
 import { startOperator, type RunningOperator } from './support/operator.js';
+import { servePolicyReports } from './support/policyreports.js';
 import { eventually } from './support/wait.js';
 
 /**
@@ -60,10 +61,7 @@ describe('spec.guard, enforced by the operator', function () {
     cp = await sharedControlPlane();
     k = admin(cp);
     await installOperatorPrerequisites(cp.kubeconfigPath);
-    const client = await adminClient(cp.kubeconfigPath);
-    await applyAll(client, await readManifests('hack/crds/wgpolicyk8s.io_policyreports.yaml'));
-    await client.close();
-    await eventually('the PolicyReport API', async () => (await fetchAsAdmin(cp, 'GET', '/apis/wgpolicyk8s.io/v1alpha2/policyreports'), true));
+    await servePolicyReports(cp);
     op = await startOperator(cp);
     // Argo CD: a cluster-wide deployer, not exempt.
     argo = await impersonating(cp, { user: 'system:serviceaccount:argocd:argocd-application-controller', groups: ['system:masters', 'system:authenticated'] });

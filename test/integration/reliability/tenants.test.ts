@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { ControlPlane } from '../../../hack/controlplane/launcher.js';
-import { adminClient, applyAll, readManifests } from '../../../hack/install.js';
+import { adminClient } from '../../../hack/install.js';
 import type { KubeClient } from '../../../src/kube/client.js';
 import type { RunningOperator } from '../support/operator.js';
+import { servePolicyReports } from '../support/policyreports.js';
 import { eventually } from '../support/wait.js';
 import { converged, fullSpec } from './fixtures.js';
 import { AdminApi, cleanup, condition, CONTAINER_NODE_OPTIONS, inParallel, launchOperator, MEMORY_LIMIT_MIB, ownControlPlane, peakRssMiB, ProcessProbe, report, Scrape, stopOperator } from './support.js';
@@ -78,13 +79,7 @@ describe('reliability: hostile tenants and baseline authors (issue 17)', functio
     this.timeout(900_000);
     cp = await ownControlPlane();
     api = await AdminApi.connect(cp);
-    const crds = await adminClient(cp.kubeconfigPath);
-    await applyAll(crds, await readManifests('hack/crds/wgpolicyk8s.io_policyreports.yaml'));
-    await crds.close();
-    await eventually('the PolicyReport API', async () => {
-      await api.get('/apis/wgpolicyk8s.io/v1alpha2/policyreports');
-      return true;
-    });
+    await servePolicyReports(cp);
     for (const ns of [TENANT, CROWD]) await api.createNamespace(ns, TIER);
     // Not selected yet: the tenant takes the managed names first (row 6).
     await api.createNamespace(SQUAT);
