@@ -1,9 +1,10 @@
 /** Workload checks of the Pod Security baseline level: WL-001, WL-002, WL-003, WL-005, WL-006, WL-007. */
 import type { CheckMeta, NamespaceCheck } from '../check.js';
-import { narrowEquivalents, perWorkload } from '../check.js';
+import { narrowEquivalents } from '../check.js';
+import { perWorkloadAtPolicy as perWorkload, type PinnedPolicy } from '../atpolicy.js';
 import { allContainers, describe, isUserNamespaced } from '../podspec.js';
-import { ALLOWED_SELINUX_TYPES, BASELINE_CAPABILITIES, SAFE_SYSCTLS } from '../podsecurity.js';
-import type { LifecycleHandler, Probe, SELinuxOptions } from '../types.js';
+import { BASELINE_CAPABILITIES } from '../podsecurity.js';
+import type { Container, LifecycleHandler, Probe, SELinuxOptions } from '../types.js';
 
 const LEAST_PRIVILEGE = 'Least privileged user: avoid container escape and privilege escalation';
 
@@ -138,11 +139,11 @@ const wl007: CheckMeta = {
   fix: 'PSA / Report',
 };
 
-function seLinuxProblems(where: string, opts: SELinuxOptions | undefined): string[] {
+function seLinuxProblems(where: string, opts: SELinuxOptions | undefined, allowed: ReadonlySet<string>): string[] {
   if (opts === undefined) return [];
   const out: string[] = [];
   const type = opts.type ?? '';
-  if (!ALLOWED_SELINUX_TYPES.has(type)) out.push(`${where}: remove seLinuxOptions.type ${type} (allowed: container_t, container_init_t, container_kvm_t, container_engine_t)`);
+  if (!allowed.has(type)) out.push(`${where}: remove seLinuxOptions.type ${type} (allowed: ${[...allowed].filter((t) => t !== '').join(', ')})`);
   if ((opts.user ?? '') !== '') out.push(`${where}: remove seLinuxOptions.user`);
   if ((opts.role ?? '') !== '') out.push(`${where}: remove seLinuxOptions.role`);
   return out;
@@ -161,30 +162,38 @@ function hostProblems(where: string, field: string, handler: Probe | LifecycleHa
   });
 }
 
-export const otherBaselineFieldsCheck: NamespaceCheck = perWorkload(wl007, (w, input) => {
+/** Probe and lifecycle `host` (hostProbesAndHostLifecycle, policy 1.34). */
+function containerHostProblems(where: string, c: Container): string[] {
+  return [
+    ...hostProblems(where, 'livenessProbe', c.livenessProbe),
+    ...hostProblems(where, 'readinessProbe', c.readinessProbe),
+    ...hostProblems(where, 'startupProbe', c.startupProbe),
+    ...hostProblems(where, 'lifecycle.postStart', c.lifecycle?.postStart),
+    ...hostProblems(where, 'lifecycle.preStop', c.lifecycle?.preStop),
+  ];
+}
+
+export const otherBaselineFieldsCheck: NamespaceCheck = perWorkload(wl007, (w, input, policy: PinnedPolicy) => {
   const spec = w.podSpec;
   const problems: string[] = [];
   const podSc = spec.securityContext;
   if (podSc?.windowsOptions?.hostProcess === true) problems.push('pod: set securityContext.windowsOptions.hostProcess: false');
-  problems.push(...seLinuxProblems('pod', podSc?.seLinuxOptions));
+  problems.push(...seLinuxProblems('pod', podSc?.seLinuxOptions, policy.seLinuxTypes));
   problems.push(...appArmorProblem('pod', podSc?.appArmorProfile?.type, podSc?.appArmorProfile !== undefined));
   for (const sysctl of podSc?.sysctls ?? []) {
-    if (!SAFE_SYSCTLS.has(sysctl.name)) problems.push(`pod: remove unsafe sysctl ${sysctl.name}`);
+    if (!policy.safeSysctls.has(sysctl.name)) problems.push(`pod: remove unsafe sysctl ${sysctl.name}`);
   }
-  // Baseline relaxes procMount for user-namespaced pods; restricted does not (procMount_restricted).
-  const procMountRelaxed = input.config.podSecurityLevel === 'baseline' && isUserNamespaced(spec);
+  // Baseline relaxes procMount for user-namespaced pods (1.35); restricted does not (procMount_restricted).
+  const procMountRelaxed = input.config.podSecurityLevel === 'baseline' && policy.userNamespaceRelaxed && isUserNamespaced(spec);
+  const hostProbes = policy.has('hostProbesAndHostLifecycle');
   for (const c of allContainers(spec)) {
     const where = describe(c);
     const sc = c.container.securityContext;
     if (sc?.windowsOptions?.hostProcess === true) problems.push(`${where}: set securityContext.windowsOptions.hostProcess: false`);
     if (!procMountRelaxed && sc?.procMount !== undefined && sc.procMount !== 'Default') problems.push(`${where}: set securityContext.procMount: Default`);
-    problems.push(...seLinuxProblems(where, sc?.seLinuxOptions));
+    problems.push(...seLinuxProblems(where, sc?.seLinuxOptions, policy.seLinuxTypes));
     problems.push(...appArmorProblem(where, sc?.appArmorProfile?.type, sc?.appArmorProfile !== undefined));
-    problems.push(...hostProblems(where, 'livenessProbe', c.container.livenessProbe));
-    problems.push(...hostProblems(where, 'readinessProbe', c.container.readinessProbe));
-    problems.push(...hostProblems(where, 'startupProbe', c.container.startupProbe));
-    problems.push(...hostProblems(where, 'lifecycle.postStart', c.container.lifecycle?.postStart));
-    problems.push(...hostProblems(where, 'lifecycle.preStop', c.container.lifecycle?.preStop));
+    if (hostProbes) problems.push(...containerHostProblems(where, c.container));
   }
   for (const [key, value] of Object.entries(w.podAnnotations ?? {})) {
     if (!key.startsWith('container.apparmor.security.beta.kubernetes.io/')) continue;

@@ -1,11 +1,19 @@
 /** Workload hardening checks (mostly the Pod Security restricted level): WL-004, WL-008..WL-012. */
+import { perWorkloadAtPolicy, type PinnedPolicy } from '../atpolicy.js';
 import type { CheckMeta, NamespaceCheck } from '../check.js';
 import { perWorkload } from '../check.js';
 import { allContainers, describe, isUserNamespaced, isWindowsPod } from '../podspec.js';
 import { restrictedVolumeType } from '../podsecurity.js';
+import { SECCOMP_CONTAINER_ANNOTATION_PREFIX, SECCOMP_POD_ANNOTATION, validSeccompAnnotation } from '../podsecurity/baseline.js';
+import type { Workload } from '../types.js';
 
 const LEAST_PRIVILEGE = 'Least privileged user: avoid container escape and privilege escalation';
 const WINDOWS_RELAXED = 'not required for Windows pods (spec.os.name: windows)';
+
+/** The pass message of a restricted rule the pinned policy version does not have yet. */
+function absentAt(policy: PinnedPolicy): string {
+  return `not part of Pod Security ${policy.version}, the namespace's pinned enforce-version`;
+}
 
 const wl004: CheckMeta = {
   id: 'WL-004',
@@ -17,8 +25,9 @@ const wl004: CheckMeta = {
   fix: 'PSA / Report',
 };
 
-export const dropAllCheck: NamespaceCheck = perWorkload(wl004, (w) => {
-  if (isWindowsPod(w.podSpec)) return { problems: [], passMessage: WINDOWS_RELAXED };
+export const dropAllCheck: NamespaceCheck = perWorkloadAtPolicy(wl004, (w, _input, policy) => {
+  if (!policy.has('capabilities_restricted')) return { problems: [], passMessage: absentAt(policy) };
+  if (policy.windowsRelaxed && isWindowsPod(w.podSpec)) return { problems: [], passMessage: WINDOWS_RELAXED };
   const problems: string[] = [];
   for (const c of allContainers(w.podSpec)) {
     const caps = c.container.securityContext?.capabilities;
@@ -41,14 +50,26 @@ const wl008: CheckMeta = {
 
 const validSeccomp = (type: string | undefined): boolean => type === 'RuntimeDefault' || type === 'Localhost';
 
+/** Before policy 1.19 Pod Security read the seccomp annotations, not the fields. */
+function seccompAnnotationProblems(w: Workload): string[] {
+  const annotations = w.podAnnotations ?? {};
+  const keys = [SECCOMP_POD_ANNOTATION, ...allContainers(w.podSpec).map((c) => `${SECCOMP_CONTAINER_ANNOTATION_PREFIX}${c.container.name}`)];
+  return keys.flatMap((key) => {
+    const value = annotations[key];
+    return value === undefined || validSeccompAnnotation(value) ? [] : [`pod annotation ${key}: use runtime/default or localhost/<profile> instead of ${value} (or remove it)`];
+  });
+}
+
 /**
  * Baseline: no Unconfined profile anywhere. Restricted (as PSA): the pod-level profile, when set,
- * must be valid, and every container must set a valid one unless the pod level does.
+ * must be valid, and every container must set a valid one unless the pod level does. Before policy
+ * 1.19 neither: only the seccomp annotations were judged.
  */
-export const seccompCheck: NamespaceCheck = perWorkload(wl008, (w, input) => {
+export const seccompCheck: NamespaceCheck = perWorkloadAtPolicy(wl008, (w, input, policy) => {
   const spec = w.podSpec;
+  if (!policy.seccompFields) return { problems: seccompAnnotationProblems(w), passMessage: `no Unconfined seccomp annotation (Pod Security ${policy.version} reads the annotations, not the fields)` };
   const restricted = input.config.podSecurityLevel === 'restricted';
-  if (restricted && isWindowsPod(spec)) return { problems: [], passMessage: WINDOWS_RELAXED };
+  if (restricted && policy.windowsRelaxed && isWindowsPod(spec)) return { problems: [], passMessage: WINDOWS_RELAXED };
   const problems: string[] = [];
   const pod = spec.securityContext?.seccompProfile;
   if (pod !== undefined && !validSeccomp(pod.type)) problems.push(`pod: set securityContext.seccompProfile.type: RuntimeDefault instead of ${pod.type ?? 'nothing'}`);
@@ -71,8 +92,9 @@ const wl009: CheckMeta = {
   fix: 'PSA / Report',
 };
 
-export const privilegeEscalationCheck: NamespaceCheck = perWorkload(wl009, (w) => {
-  if (isWindowsPod(w.podSpec)) return { problems: [], passMessage: WINDOWS_RELAXED };
+export const privilegeEscalationCheck: NamespaceCheck = perWorkloadAtPolicy(wl009, (w, _input, policy) => {
+  if (!policy.has('allowPrivilegeEscalation')) return { problems: [], passMessage: absentAt(policy) };
+  if (policy.windowsRelaxed && isWindowsPod(w.podSpec)) return { problems: [], passMessage: WINDOWS_RELAXED };
   return {
     problems: allContainers(w.podSpec)
       .filter((c) => c.container.securityContext?.allowPrivilegeEscalation !== false)
@@ -92,18 +114,20 @@ const wl010: CheckMeta = {
 };
 
 /** As PSA: an explicit runAsNonRoot: false on the pod fails even when every container overrides it. */
-export const nonRootCheck: NamespaceCheck = perWorkload(wl010, (w) => {
+export const nonRootCheck: NamespaceCheck = perWorkloadAtPolicy(wl010, (w, _input, policy) => {
   const spec = w.podSpec;
-  if (isUserNamespaced(spec)) return { problems: [], passMessage: 'runs in a user namespace (spec.hostUsers: false)' };
+  if (policy.userNamespaceRelaxed && isUserNamespaced(spec)) return { problems: [], passMessage: 'runs in a user namespace (spec.hostUsers: false)' };
+  // runAsUser=0 is judged from policy 1.23.
+  const rootUser = policy.has('runAsUser');
   const problems: string[] = [];
   const podNonRoot = spec.securityContext?.runAsNonRoot;
   if (podNonRoot === false) problems.push('pod: set securityContext.runAsNonRoot: true (it is false)');
-  if (spec.securityContext?.runAsUser === 0) problems.push('pod: set securityContext.runAsUser to a non-zero UID');
+  if (rootUser && spec.securityContext?.runAsUser === 0) problems.push('pod: set securityContext.runAsUser to a non-zero UID');
   for (const c of allContainers(spec)) {
     const sc = c.container.securityContext;
     if (sc?.runAsNonRoot === false) problems.push(`${describe(c)}: set securityContext.runAsNonRoot: true (it is false)`);
     else if (sc?.runAsNonRoot === undefined && podNonRoot !== true) problems.push(`${describe(c)}: set securityContext.runAsNonRoot: true (or set it on the pod)`);
-    if (sc?.runAsUser === 0) problems.push(`${describe(c)}: set securityContext.runAsUser to a non-zero UID`);
+    if (rootUser && sc?.runAsUser === 0) problems.push(`${describe(c)}: set securityContext.runAsUser to a non-zero UID`);
   }
   return { problems, passMessage: 'every container runs as non-root' };
 });
@@ -118,7 +142,7 @@ const wl011: CheckMeta = {
   fix: 'PSA / Report',
 };
 
-export const volumeTypesCheck: NamespaceCheck = perWorkload(wl011, (w) => ({
+export const volumeTypesCheck: NamespaceCheck = perWorkloadAtPolicy(wl011, (w) => ({
   problems: (w.podSpec.volumes ?? []).flatMap((v) => {
     const type = restrictedVolumeType(v);
     return type === undefined ? [] : [`volume ${v.name}: replace the ${type} volume with a persistentVolumeClaim, csi or ephemeral volume`];

@@ -218,16 +218,20 @@ export const sysctlsWith = (safe: ReadonlySet<string>): CheckFn => (spec) => {
 export const seLinuxOptions = seLinuxOptionsWith(ALLOWED_SELINUX_TYPES);
 export const sysctls = sysctlsWith(SAFE_SYSCTLS);
 
-const SECCOMP_POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
-const SECCOMP_CONTAINER_ANNOTATION_PREFIX = 'container.seccomp.security.alpha.kubernetes.io/';
+export const SECCOMP_POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
+export const SECCOMP_CONTAINER_ANNOTATION_PREFIX = 'container.seccomp.security.alpha.kubernetes.io/';
+
+/** The values the seccomp annotations were allowed to carry. */
+export function validSeccompAnnotation(value: string): boolean {
+  return value === 'runtime/default' || value === 'docker/default' || value.startsWith('localhost/');
+}
 
 /** seccompProfileBaseline_1_0: before the field existed, the alpha annotations (policy 1.0 to 1.18). */
 export const seccompProfileAnnotations: CheckFn = (spec, annotations) => {
-  const valid = (v: string): boolean => v === 'runtime/default' || v === 'docker/default' || v.startsWith('localhost/');
   const forbidden = new Set<string>();
   const check = (key: string): void => {
     const value = annotations[key];
-    if (value !== undefined && !valid(value)) forbidden.add(`${key}=${JSON.stringify(value)}`);
+    if (value !== undefined && !validSeccompAnnotation(value)) forbidden.add(`${key}=${JSON.stringify(value)}`);
   };
   check(SECCOMP_POD_ANNOTATION);
   visit(spec, (c) => {

@@ -56,6 +56,27 @@ const SYSCTLS_1_27 = new Set([...SYSCTLS_1_0, 'net.ipv4.ip_local_reserved_ports'
 const SYSCTLS_1_29 = new Set([...SYSCTLS_1_27, 'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes']);
 const SELINUX_1_0 = new Set([...ALLOWED_SELINUX_TYPES].filter((t) => t !== 'container_engine_t'));
 
+/** A value that changed with the policy version: each entry applies from its minor on. */
+export type Versioned<T> = readonly (readonly [since: number, value: T])[];
+
+/** The safe sysctls by policy minor (sysctlsAllowedV1Dot*). */
+export const SAFE_SYSCTLS_SINCE: Versioned<ReadonlySet<string>> = [[0, SYSCTLS_1_0], [27, SYSCTLS_1_27], [29, SYSCTLS_1_29], [32, SAFE_SYSCTLS]];
+/** The allowed SELinux types by policy minor (container_engine_t from 1.31). */
+export const SELINUX_TYPES_SINCE: Versioned<ReadonlySet<string>> = [[0, SELINUX_1_0], [31, ALLOWED_SELINUX_TYPES]];
+/** From 1.25 the restricted allowPrivilegeEscalation, capabilities and seccomp checks skip `os.name: windows`. */
+export const WINDOWS_RELAXED_SINCE = 25;
+/** From 1.35 `hostUsers: false` lifts runAsNonRoot, runAsUser and the baseline procMount check. */
+export const USER_NAMESPACE_RELAXED_SINCE = 35;
+/** Before 1.19 the baseline seccomp check read the alpha annotations; from 1.19, the fields. */
+export const SECCOMP_FIELDS_SINCE = 19;
+
+/** The value in force at a policy minor. */
+export function valueAt<T>(table: Versioned<T>, minor: number): T {
+  const found = table.filter(([since]) => since <= minor).at(-1) ?? table[0];
+  if (found === undefined) throw new Error('valueAt: empty table');
+  return found[1];
+}
+
 const only = (fn: CheckFn, since = 0): Implementation[] => [{ since, fn }];
 
 /** Every check and its implementations by policy version (policy/check_*.go). */
@@ -67,39 +88,30 @@ export const VERSIONED_CHECKS: readonly VersionedCheck[] = [
   { id: 'hostPorts', level: 'baseline', versions: only(hostPorts) },
   { id: 'hostProbesAndHostLifecycle', level: 'baseline', versions: only(hostProbesAndHostLifecycle, 34) },
   { id: 'privileged', level: 'baseline', versions: only(privileged) },
-  { id: 'procMount', level: 'baseline', versions: [{ since: 0, fn: procMountStrict }, { since: 35, fn: procMountBaseline }] },
-  { id: 'seLinuxOptions', level: 'baseline', versions: [{ since: 0, fn: seLinuxOptionsWith(SELINUX_1_0) }, { since: 31, fn: seLinuxOptionsWith(ALLOWED_SELINUX_TYPES) }] },
-  { id: 'seccompProfile_baseline', level: 'baseline', versions: [{ since: 0, fn: seccompProfileAnnotations }, { since: 19, fn: seccompProfileBaseline }] },
-  {
-    id: 'sysctls',
-    level: 'baseline',
-    versions: [
-      { since: 0, fn: sysctlsWith(SYSCTLS_1_0) },
-      { since: 27, fn: sysctlsWith(SYSCTLS_1_27) },
-      { since: 29, fn: sysctlsWith(SYSCTLS_1_29) },
-      { since: 32, fn: sysctlsWith(SAFE_SYSCTLS) },
-    ],
-  },
+  { id: 'procMount', level: 'baseline', versions: [{ since: 0, fn: procMountStrict }, { since: USER_NAMESPACE_RELAXED_SINCE, fn: procMountBaseline }] },
+  { id: 'seLinuxOptions', level: 'baseline', versions: SELINUX_TYPES_SINCE.map(([since, types]) => ({ since, fn: seLinuxOptionsWith(types) })) },
+  { id: 'seccompProfile_baseline', level: 'baseline', versions: [{ since: 0, fn: seccompProfileAnnotations }, { since: SECCOMP_FIELDS_SINCE, fn: seccompProfileBaseline }] },
+  { id: 'sysctls', level: 'baseline', versions: SAFE_SYSCTLS_SINCE.map(([since, safe]) => ({ since, fn: sysctlsWith(safe) })) },
   { id: 'windowsHostProcess', level: 'baseline', versions: only(windowsHostProcess) },
-  { id: 'allowPrivilegeEscalation', level: 'restricted', versions: [{ since: 8, fn: allowPrivilegeEscalation18 }, { since: 25, fn: allowPrivilegeEscalation }] },
+  { id: 'allowPrivilegeEscalation', level: 'restricted', versions: [{ since: 8, fn: allowPrivilegeEscalation18 }, { since: WINDOWS_RELAXED_SINCE, fn: allowPrivilegeEscalation }] },
   {
     id: 'capabilities_restricted',
     level: 'restricted',
     versions: [
       { since: 22, fn: capabilitiesRestricted122, overrides: ['capabilities_baseline'] },
-      { since: 25, fn: capabilitiesRestricted, overrides: ['capabilities_baseline'] },
+      { since: WINDOWS_RELAXED_SINCE, fn: capabilitiesRestricted, overrides: ['capabilities_baseline'] },
     ],
   },
-  { id: 'procMount_restricted', level: 'restricted', versions: [{ since: 35, fn: procMountStrict, overrides: ['procMount'] }] },
+  { id: 'procMount_restricted', level: 'restricted', versions: [{ since: USER_NAMESPACE_RELAXED_SINCE, fn: procMountStrict, overrides: ['procMount'] }] },
   { id: 'restrictedVolumes', level: 'restricted', versions: [{ since: 0, fn: restrictedVolumes, overrides: ['hostPathVolumes'] }] },
-  { id: 'runAsNonRoot', level: 'restricted', versions: [{ since: 0, fn: runAsNonRoot10 }, { since: 35, fn: runAsNonRoot }] },
-  { id: 'runAsUser', level: 'restricted', versions: [{ since: 23, fn: runAsUser123 }, { since: 35, fn: runAsUser }] },
+  { id: 'runAsNonRoot', level: 'restricted', versions: [{ since: 0, fn: runAsNonRoot10 }, { since: USER_NAMESPACE_RELAXED_SINCE, fn: runAsNonRoot }] },
+  { id: 'runAsUser', level: 'restricted', versions: [{ since: 23, fn: runAsUser123 }, { since: USER_NAMESPACE_RELAXED_SINCE, fn: runAsUser }] },
   {
     id: 'seccompProfile_restricted',
     level: 'restricted',
     versions: [
-      { since: 19, fn: seccompProfileRestricted119, overrides: ['seccompProfile_baseline'] },
-      { since: 25, fn: seccompProfileRestricted, overrides: ['seccompProfile_baseline'] },
+      { since: SECCOMP_FIELDS_SINCE, fn: seccompProfileRestricted119, overrides: ['seccompProfile_baseline'] },
+      { since: WINDOWS_RELAXED_SINCE, fn: seccompProfileRestricted, overrides: ['seccompProfile_baseline'] },
     ],
   },
 ];
@@ -117,6 +129,12 @@ export function policyMinor(version: string | undefined): number {
 
 function implementationAt(check: VersionedCheck, minor: number): Implementation | undefined {
   return check.versions.filter((v) => v.since <= minor).at(-1);
+}
+
+/** Whether a check exists at a policy minor (allowPrivilegeEscalation from 1.8, runAsUser from 1.23, ...). */
+export function checkExistsAt(id: PodSecurityCheckId, minor: number): boolean {
+  const check = VERSIONED_CHECKS.find((c) => c.id === id);
+  return check !== undefined && implementationAt(check, minor) !== undefined;
 }
 
 /**
