@@ -4,7 +4,8 @@ import { performance } from 'node:perf_hooks';
 import { FIELD_MANAGER } from '../../src/api/names.js';
 import { objectPath, resourceTypeOf } from '../../src/kube/resources.js';
 import type { BenchCluster } from './cluster.js';
-import { BenchClient, HttpError } from './kube.js';
+import { ApiError } from '../../src/kube/errors.js';
+import { BenchClient } from './kube.js';
 import type { RunningOperator } from './operator.js';
 import { histogramMean, histogramQuantileBound, steadyWriteTotal, subtractWrites, sumOf, valueOf, writeCounts, type WriteCounts } from './prom.js';
 import { summarize } from './stats.js';
@@ -13,7 +14,7 @@ import { driftTarget, names, protectTimeoutMs, type DriftKind } from './plan.js'
 import { errorMessage, pause, pool, progress, say, toError, waitFor, withRetries } from './util.js';
 
 export function isRetryable(err: unknown): boolean {
-  if (err instanceof HttpError) return err.status === 429 || err.status >= 500;
+  if (err instanceof ApiError) return err.code === 429 || err.code >= 500;
   return !(err instanceof DOMException && err.name === 'AbortError');
 }
 

@@ -5,7 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MANAGED_SELECTOR } from '../../src/api/names.js';
 import { collectionPath, MANAGED_TYPES, NAMESPACE, type ResourceType } from '../../src/kube/resources.js';
-import { HttpError, type BenchClient } from './kube.js';
+import { ApiError } from '../../src/kube/errors.js';
+import type { BenchClient } from './kube.js';
 import type { ProtectionTracker, WatchedObject, WatchEventType } from './tracker.js';
 
 interface ListResponse {
@@ -79,7 +80,7 @@ export function watchAll(client: BenchClient, tracker: ProtectionTracker, log: (
           attempts = 0;
         } catch (err) {
           if (aborted()) return;
-          if (err instanceof HttpError && err.status === 410) rv = undefined;
+          if (err instanceof ApiError && err.code === 410) rv = undefined;
           if (rv === undefined) relists++;
           attempts++;
           if (attempts > 20) {

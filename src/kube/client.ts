@@ -1,6 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { RequestOptions } from 'node:https';
-import { fetch, type Dispatcher } from 'undici';
+import { StringDecoder } from 'node:string_decoder';
+import { fetch, request as undiciRequest, type Dispatcher } from 'undici';
 import { apiServerDispatcher } from './dispatcher.js';
 import { ApiError, errorMessage } from './errors.js';
 import { StartupGrace } from './startupgrace.js';
@@ -22,6 +23,31 @@ export interface KubeRequest {
   contentType?: string;
 }
 
+/**
+ * A request whose answer is returned whatever its status, for tools and tests that assert on it.
+ * headers adds to the credentials; a list sends the header once per value, as Impersonate-Group
+ * needs (one value per header line, not joined with commas).
+ */
+export interface RawRequest {
+  method: KubeRequest['method'];
+  path: string;
+  body?: unknown;
+  contentType?: string;
+  headers?: Record<string, string | readonly string[]>;
+}
+
+export interface RawResponse {
+  status: number;
+  text: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** One line of a watch stream. */
+export interface WatchEvent {
+  type: string;
+  object: Record<string, unknown>;
+}
+
 /** What the controllers, operations and informers need of the API server; tests record it. */
 export interface ApiClient {
   request<T>(req: KubeRequest): Promise<T>;
@@ -36,8 +62,12 @@ export interface KubeClientOptions {
   maxRetryAfterMs?: number;
   /** Injected in tests. */
   sleep?: (ms: number) => Promise<void>;
-  /** Each request (headers and body) must complete within this. Default REQUEST_TIMEOUT_MS. */
+  /** Each request (headers and body) must complete within this; 0 for no deadline. Default REQUEST_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** The pool's bound on waiting for response headers; 0 for none. Default timeoutMs. */
+  headersTimeoutMs?: number;
+  /** The pool's bound on a silent response body; 0 for none, as long watches need. Default timeoutMs. */
+  bodyTimeoutMs?: number;
 }
 
 /**
@@ -94,8 +124,9 @@ export class KubeClient implements ApiClient {
   }
 
   static async create(kubeConfig: KubeConfig, count: RequestCounter, connections = 32, options: KubeClientOptions = {}): Promise<KubeClient> {
-    const timeout = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
-    return new KubeClient(kubeConfig, await apiServerDispatcher(kubeConfig, { connections, timeoutMs: timeout }), count, options);
+    const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
+    const pool = { connections, headersTimeoutMs: options.headersTimeoutMs ?? timeoutMs, bodyTimeoutMs: options.bodyTimeoutMs ?? timeoutMs };
+    return new KubeClient(kubeConfig, await apiServerDispatcher(kubeConfig, pool), count, options);
   }
 
   /**
@@ -111,14 +142,14 @@ export class KubeClient implements ApiClient {
       const headers: Record<string, string> = { ...(await this.authHeaders()), accept: 'application/json' };
       if (body !== undefined) headers['content-type'] = req.contentType ?? 'application/json';
       // One deadline for the whole exchange, headers and body: the signal also aborts reading it.
-      const signal = AbortSignal.timeout(this.timeoutMs);
+      const signal = this.deadline();
       let response;
       let text;
       try {
         response = await fetch(url, { method: req.method, headers, body, dispatcher: this.agent, signal });
         text = await response.text();
       } catch (err) {
-        const timedOut = signal.aborted;
+        const timedOut = signal?.aborted === true;
         this.count(req.verb, req.resource, timedOut ? 'timeout' : response === undefined ? 'error' : String(response.status));
         if (timedOut) throw new Error(`${req.method} ${req.path}: no complete answer within ${this.timeoutMs} ms`, { cause: err });
         if (response === undefined) this.grace.unreachable();
@@ -140,8 +171,61 @@ export class KubeClient implements ApiClient {
     }
   }
 
+  /**
+   * One attempt, not counted, not retried; an error answer is returned, not thrown (a broken
+   * connection or the deadline still throws). For tools and tests, and the benchmark's floor.
+   */
+  async send(req: RawRequest): Promise<RawResponse> {
+    const headers: Record<string, string | string[]> = { ...(await this.authHeaders()), accept: 'application/json' };
+    for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = typeof v === 'string' ? v : [...v];
+    if (req.body !== undefined) headers['content-type'] = req.contentType ?? 'application/json';
+    const res = await undiciRequest(this.server + req.path, {
+      method: req.method,
+      headers,
+      body: req.body === undefined ? undefined : JSON.stringify(req.body),
+      dispatcher: this.agent,
+      signal: this.deadline(),
+    });
+    return { status: res.statusCode, text: await res.body.text(), headers: res.headers };
+  }
+
+  /**
+   * The events of one watch request (path with watch=1), until the server ends it or signal aborts;
+   * an error answer throws ApiError. No deadline: the pool's bodyTimeoutMs bounds a silent stream.
+   */
+  async *watchEvents(path: string, signal: AbortSignal): AsyncGenerator<WatchEvent> {
+    const res = await undiciRequest(this.server + path, {
+      method: 'GET',
+      headers: { ...(await this.authHeaders()), accept: 'application/json' },
+      dispatcher: this.agent,
+      signal,
+    });
+    if (res.statusCode !== 200) throw toApiError(res.statusCode, await res.body.text(), { method: 'GET', path });
+    const decoder = new StringDecoder('utf8');
+    let pending = '';
+    for await (const chunk of res.body) {
+      pending += decoder.write(chunk as Buffer);
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        const event = JSON.parse(line) as { type?: string; object?: Record<string, unknown> };
+        yield { type: event.type ?? '', object: event.object ?? {} };
+      }
+    }
+  }
+
   async close(): Promise<void> {
     await this.agent.close();
+  }
+
+  /** Tears connections down now (for Ctrl-C), without waiting for requests in flight. */
+  async destroy(): Promise<void> {
+    await this.agent.destroy();
+  }
+
+  private deadline(): AbortSignal | undefined {
+    return this.timeoutMs > 0 ? AbortSignal.timeout(this.timeoutMs) : undefined;
   }
 
   private async authHeaders(): Promise<Record<string, string>> {
@@ -158,7 +242,8 @@ export class KubeClient implements ApiClient {
   }
 }
 
-function toApiError(code: number, text: string, req: KubeRequest): ApiError {
+/** An error answer as ApiError, with the reason and message of its Status when it has one. */
+export function toApiError(code: number, text: string, req: Pick<KubeRequest, 'method' | 'path'>): ApiError {
   let reason = 'Unknown';
   let message = text.slice(0, 2000);
   try {

@@ -10,10 +10,10 @@ const KEEP_ALIVE_TIMEOUT_MS = 30_000;
  * an exec plugin returns); this only adds a bound on connections, which client-node's per-request
  * agents lack. A SOCKS proxy keeps client-node's own dispatcher, which has no such bound.
  */
-export async function apiServerDispatcher(kubeConfig: KubeConfig, pool: { connections: number; timeoutMs: number }): Promise<Dispatcher> {
+export async function apiServerDispatcher(kubeConfig: KubeConfig, pool: { connections: number; headersTimeoutMs: number; bodyTimeoutMs: number }): Promise<Dispatcher> {
   const { connections } = pool;
   // A dispatcher-level bound as well as the request's own deadline (KubeClient's AbortSignal).
-  const limits = { connections, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: pool.timeoutMs, bodyTimeout: pool.timeoutMs };
+  const limits = { connections, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: pool.headersTimeoutMs, bodyTimeout: pool.bodyTimeoutMs };
   const opts: RequestOptions = {};
   await kubeConfig.applyToHTTPSOptions(opts);
   const agentOptions = {

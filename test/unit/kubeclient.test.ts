@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient, retryAfterMs } from '../../src/kube/client.js';
+import { connect, isLoopback } from '../../src/kube/connect.js';
 import { ApiError } from '../../src/kube/errors.js';
 
 /** A loopback HTTP server that answers each request with the next canned response. */
@@ -127,4 +128,74 @@ describe('kube client: request timeouts', () => {
       await kube.close().catch(() => undefined);
     });
   }
+});
+
+describe('kube client: raw requests and watch streams (tools, tests, the benchmark)', () => {
+  const servers: Server[] = [];
+  after(() => {
+    for (const s of servers) {
+      s.closeAllConnections();
+      s.close();
+    }
+  });
+
+  async function listen(handler: Parameters<typeof createServer>[1]): Promise<string> {
+    const server = createServer(handler);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it('send returns an error answer with its headers, and sends a list header once per value', async () => {
+    let seen: string[] = [];
+    const url = await listen((req, res) => {
+      req.resume();
+      seen = req.rawHeaders.filter((_, i, all) => i % 2 === 1 && all[i - 1]?.toLowerCase() === 'impersonate-group');
+      res.writeHead(403, { 'content-type': 'application/json', warning: '299 - "careful"' }).end('{"kind":"Status","reason":"Forbidden"}');
+    });
+    const kube = await connect(kubeConfig(url));
+    const reply = await kube.send({ method: 'POST', path: '/x', body: { a: 1 }, headers: { 'Impersonate-Group': ['team-a', 'system:authenticated'] } });
+    assert.equal(reply.status, 403);
+    assert.equal(reply.headers.warning, '299 - "careful"');
+    assert.equal((JSON.parse(reply.text) as { reason: string }).reason, 'Forbidden');
+    assert.deepEqual(seen, ['team-a', 'system:authenticated'], 'two header lines, not one joined with a comma');
+    await kube.close();
+  });
+
+  it('watchEvents yields one event per line, lines split across chunks included, until the stream ends', async () => {
+    const url = await listen((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"type":"ADDED","object":{"metadata":{"name":"a"}}}\n{"type":"MOD');
+      setTimeout(() => res.end('IFIED","object":{"metadata":{"name":"b"}}}\n\n'), 20);
+    });
+    const kube = await connect(kubeConfig(url), { timeoutMs: 0, bodyTimeoutMs: 0 });
+    const got: string[] = [];
+    for await (const e of kube.watchEvents('/w?watch=1', new AbortController().signal)) got.push(`${e.type} ${(e.object.metadata as { name: string }).name}`);
+    assert.deepEqual(got, ['ADDED a', 'MODIFIED b']);
+    await kube.close();
+  });
+
+  it('watchEvents throws ApiError on an error answer (410 Gone means list again)', async () => {
+    const url = await listen((req, res) => {
+      req.resume();
+      res.writeHead(410, { 'content-type': 'application/json' }).end('{"kind":"Status","reason":"Expired","message":"too old resource version"}');
+    });
+    const kube = await connect(kubeConfig(url));
+    await assert.rejects(
+      async () => {
+        for await (const e of kube.watchEvents('/w?watch=1', new AbortController().signal)) assert.fail(`no event expected, got ${e.type}`);
+      },
+      (err: unknown) => err instanceof ApiError && err.code === 410 && err.reason === 'Expired',
+    );
+    await kube.close();
+  });
+
+  it('loopbackOnly refuses any other server before connecting', async () => {
+    await assert.rejects(connect(kubeConfig('https://10.0.0.1:6443'), { loopbackOnly: true }), /refusing a non-loopback server: https:\/\/10\.0\.0\.1:6443/);
+    assert.equal(isLoopback('https://127.0.0.1:1'), true);
+    assert.equal(isLoopback('https://[::1]:1'), true);
+    assert.equal(isLoopback('https://localhost:1'), true);
+    assert.equal(isLoopback('https://kube.example:1'), false);
+  });
 });
