@@ -1,7 +1,7 @@
-import { BASELINE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, OBJECT_NAME_PREFIX } from '../api/names.js';
+import { BASELINE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, OBJECT_NAME_PREFIX, POLICY_REPORT_NAME } from '../api/names.js';
 import type { DriftRecord } from '../api/status.js';
 import type { ApiClient } from '../kube/client.js';
-import { MANAGED_TYPES, NAMESPACE, type ManagedType } from '../kube/resources.js';
+import { MANAGED_TYPES, NAMESPACE, POLICY_REPORT, type ManagedType } from '../kube/resources.js';
 import type { CacheReader, CachedObject } from '../runtime/caches.js';
 import type { Clock } from '../runtime/clock.js';
 import { nameKey, watchFor, watchMapped, watchOwned, type ControllerSpec, type ReconcileContext, type Result } from '../runtime/controller.js';
@@ -73,6 +73,7 @@ export function enforcementController(deps: EnforcementDeps): Enforcement {
         onDrift: deps.onDrift,
         ...(deps.onFailed === undefined ? {} : { onFailed: deps.onFailed }),
         ...(deps.onLost === undefined ? {} : { onLost: deps.onLost }),
+        reportOwner: (namespace) => caches.get(POLICY_REPORT.plural, POLICY_REPORT_NAME, namespace)?.metadata?.labels?.[BASELINE_LABEL],
         onReleased: (baseline) => {
           released.emit('update', baseline);
         },

@@ -14,7 +14,7 @@ import type { BaselineRegistry } from './baselines.js';
 import { driftRecord } from './driftrecord.js';
 import { grantActions, grantsMessage, ungrantable, withoutGrants } from './grants.js';
 import { isInSync, ownerUid, planNamespace, type Action, type ExistingNamespace, type ExistingObject } from './plan.js';
-import { lossOf, type LossCause, type NamespaceResult, type ResultStore } from './results.js';
+import { lossesOf, rememberedOwners, type LossCause, type NamespaceResult, type ResultStore } from './results.js';
 
 /** The namespace fields a reconcile reads from the cache. */
 export interface NamespaceObject {
@@ -44,6 +44,8 @@ export interface ReconcilerDeps {
    * removed: its labels no longer match, it excludes the namespace, or another baseline outranks it.
    */
   onLost?: (baseline: string, namespace: string, cause: LossCause, winner: string | undefined) => void;
+  /** The baseline named by the namespace's PolicyReport, if one is cached: a mark an Audit-mode baseline leaves. */
+  reportOwner?: (namespace: string) => string | undefined;
   /** Called after objects of an orphaning baseline were released, so its finalizer can be cleared. */
   onReleased: (baseline: string) => void;
   /** Called with the resourceVersion the API server gave each object the reconcile wrote into a namespace. */
@@ -90,12 +92,12 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
   };
 
   const previous = deps.results.get(name);
-  // A baseline leaving the namespace is said before anything of it is removed.
-  const loss = lossOf(previous, result, (b) => deps.baselines.selectable().some((v) => v.name === b));
-  if (loss !== undefined) {
-    deps.onLost?.(loss.baseline, name, loss.cause, result.winner);
-    deps.results.set(name, result);
-  }
+  // A baseline leaving the namespace is said before anything of it is removed; on the first
+  // reconcile since a start, also one it left while the operator was down (its marks are still here).
+  const remembered = previous === undefined ? rememberedOwners([...existing.map((e) => e.metadata.labels?.[BASELINE_LABEL]), annotations[POD_SECURITY_ANNOTATION], deps.reportOwner?.(name)]) : [];
+  const losses = lossesOf(previous, remembered, result, (b) => deps.baselines.selectable().some((v) => v.name === b));
+  for (const loss of losses) deps.onLost?.(loss.baseline, name, loss.cause, result.winner);
+  if (losses.length > 0) deps.results.set(name, result);
   const drifted = actions.length > 0 && previous?.inSync === true && previous.winner === result.winner && previous.generation === result.generation;
   const driftRecords = drifted && winner !== undefined ? actions.map((a) => driftRecord(a, name, deps.now(), labels, ns.metadata?.managedFields)) : [];
   for (const r of driftRecords) if (winner !== undefined) deps.onDrift(winner.name, r, false);

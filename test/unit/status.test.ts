@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { NamespaceResult } from '../../src/controller/results.js';
-import { lossOf, ResultStore } from '../../src/controller/results.js';
+import { lossesOf, lossOf, rememberedOwners, ResultStore } from '../../src/controller/results.js';
 import { computeStatus } from '../../src/controller/status.js';
 import { aggregateAudits, reduceFindings, type AuditAggregate } from '../../src/controller/auditstore.js';
 import type { Finding } from '../../src/audit/types.js';
@@ -188,6 +188,17 @@ describe('losing a namespace', () => {
     assert.deepEqual(lossOf(won, { winner: undefined, losers: [], excluded: ['tenants'] }, valid), { baseline: 'tenants', cause: 'excluded' });
     assert.deepEqual(lossOf(won, { winner: 'everything', losers: ['tenants'] }, valid), { baseline: 'tenants', cause: 'outranked' });
     assert.deepEqual(lossOf(won, { winner: undefined, losers: [] }, valid), { baseline: 'tenants', cause: 'unselected' });
+  });
+
+  it('after a start (no previous result), reads the losses from the marks baselines left in the namespace', () => {
+    const marks = rememberedOwners(['tenants', undefined, '', 'tenants', 'audited']);
+    assert.deepEqual(marks, ['audited', 'tenants']);
+    assert.deepEqual(lossesOf(undefined, marks, { winner: 'everything', losers: ['tenants'], excluded: ['audited'] }, valid), [
+      { baseline: 'audited', cause: 'excluded' },
+      { baseline: 'tenants', cause: 'outranked' },
+    ]);
+    assert.deepEqual(lossesOf(undefined, marks, { winner: 'tenants', losers: [] }, (b) => b !== 'audited'), [], 'the winner and a gone or invalid baseline lost nothing');
+    assert.deepEqual(lossesOf(won, ['other'], { winner: 'tenants', losers: [] }, valid), [], 'with a previous result, marks are not read');
   });
 
   it('is no loss when it still wins, never won, or the baseline is gone or invalid', () => {

@@ -87,6 +87,85 @@ describe('namespace enforcement controller', () => {
     assert.equal(s.results.get('shop'), undefined);
   });
 
+  describe('losses while the operator was down, read from the marks baselines leave', () => {
+    /** A second process over the same caches: what a restart sees. */
+    function restarted(s: ReturnType<typeof setup>): { enforcement: Enforcement; lost: [string, string, string, string | undefined][]; sentBefore: number[] } {
+      const lost: [string, string, string, string | undefined][] = [];
+      const sentBefore: number[] = [];
+      const enforcement = enforcementController({
+        ...s,
+        results: new ResultStore(),
+        operatorNamespace: 'posture-system',
+        clock: new ManualClock(),
+        concurrency: 1,
+        onDrift: () => undefined,
+        onLost: (baseline, namespace, cause, winner) => {
+          lost.push([baseline, namespace, cause, winner]);
+          sentBefore.push(s.client.requests.length);
+        },
+      });
+      return { enforcement, lost, sentBefore };
+    }
+
+    async function enforced(): Promise<ReturnType<typeof setup>> {
+      const s = setup();
+      await s.enforcement.spec.reconcile('shop', context());
+      deliver(s.caches, s.client.requests);
+      s.client.clear();
+      return s;
+    }
+
+    it('label removed while down: unselected, said before its objects are removed', async () => {
+      const s = await enforced();
+      s.caches.set('namespaces', { ...s.caches.get('namespaces', 'shop'), metadata: { ...s.caches.get('namespaces', 'shop')?.metadata, name: 'shop', labels: {} } });
+      const r = restarted(s);
+      await r.enforcement.spec.reconcile('shop', context());
+      assert.deepEqual(r.lost, [['tenants', 'shop', 'unselected', undefined]]);
+      assert.deepEqual(r.sentBefore, [0], 'said before any write');
+      assert.ok(s.client.lines.some((l) => l.startsWith('DELETE ')), 'its objects are removed after');
+    });
+
+    it('taken by a higher priority while down: outranked, naming the winner', async () => {
+      const s = await enforced();
+      s.caches.set('securitybaselines', baselineObject('thief', { priority: 1_000_000, namespaceSelector: {} }));
+      const r = restarted(s);
+      await r.enforcement.spec.reconcile('shop', context());
+      assert.deepEqual(r.lost, [['tenants', 'shop', 'outranked', 'thief']]);
+    });
+
+    it('an Audit-mode baseline leaves only its PolicyReport: that mark counts too', async () => {
+      const s = setup();
+      s.caches.set('securitybaselines', baselineObject('tenants', { ...TENANTS, mode: 'Audit' }));
+      s.caches.set('policyreports', { metadata: { name: 'posture-audit', namespace: 'shop', labels: { 'app.kubernetes.io/managed-by': 'posture-operator', 'posture.dev/baseline': 'tenants' } } });
+      s.caches.set('namespaces', { metadata: { name: 'shop', labels: {} } });
+      const r = restarted(s);
+      await r.enforcement.spec.reconcile('shop', context());
+      assert.deepEqual(r.lost, [['tenants', 'shop', 'unselected', undefined]]);
+    });
+
+    it('nothing lost when it still wins, and none on a second reconcile of the same process', async () => {
+      const s = await enforced();
+      const r = restarted(s);
+      await r.enforcement.spec.reconcile('shop', context());
+      await r.enforcement.spec.reconcile('other', context());
+      assert.deepEqual(r.lost, []);
+      s.caches.set('namespaces', { metadata: { name: 'shop', labels: {} } });
+      const again = restarted(s);
+      await again.enforcement.spec.reconcile('shop', context());
+      await again.enforcement.spec.reconcile('shop', context());
+      assert.equal(again.lost.length, 1, 'said once');
+    });
+
+    it('no loss for a baseline that is gone or invalid: its marks are released or kept, not lost', async () => {
+      const s = await enforced();
+      s.caches.set('namespaces', { metadata: { name: 'shop', labels: {} } });
+      s.caches.set('securitybaselines', baselineObject('tenants', { ...TENANTS, resourceQuota: { hard: { 'request.cpu': '1' } } }, 2));
+      const r = restarted(s);
+      await r.enforcement.spec.reconcile('shop', context());
+      assert.deepEqual(r.lost, []);
+    });
+  });
+
   it('watches: our objects map to their namespace, others to nothing; a spec change to every namespace', () => {
     const s = setup();
     const queued: string[] = [];
