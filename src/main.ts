@@ -38,7 +38,6 @@ export async function main(argv: readonly string[]): Promise<void> {
   const client = await KubeClient.create(kubeConfig, (verb, resource, code) => {
     metrics.kubeRequests.inc({ verb, resource, code });
   });
-  const events = new EventRecorder(client, log, process.env.POD_NAME ?? hostname());
   let stopping: Promise<void> | undefined;
   const manager = new Manager({
     kubeConfig,
@@ -56,7 +55,9 @@ export async function main(argv: readonly string[]): Promise<void> {
         }
       : undefined,
   });
-  addControllers(manager, { client, log, metrics, events, concurrency: config.concurrency, operatorNamespace: config.operatorNamespace, releases: config.releases });
+  // Controllers and events write through the gate; the Lease and TokenReviews use the client itself.
+  const events = new EventRecorder(manager.writer, log, process.env.POD_NAME ?? hostname());
+  addControllers(manager, { client: manager.writer, log, metrics, events, concurrency: config.concurrency, operatorNamespace: config.operatorNamespace, releases: config.releases });
   const servers: Server[] = [];
   if (config.metricsAddress !== undefined) {
     const secure = await secureServing(options.metrics, client, config.operatorNamespace);
@@ -78,7 +79,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   // write at once. In-flight reconciles get the time a standby still has to wait, no more.
   const lost = (reason: LostReason): void => {
     if (stopping !== undefined) return;
-    const graceMs = reason === 'lease-taken' ? 0 : manager.stepDownBudgetMs;
+    // Only a renew deadline leaves a standby still waiting; the write gate refuses writes from now on either way.
+    const graceMs = reason === 'renew-deadline' ? manager.stepDownBudgetMs : 0;
     log.error('lost leadership; exiting', { reason, graceMs });
     stopping = Promise.race([manager.stop(), delay(graceMs)]).then(() => undefined);
     void stopping.finally(() => process.exit(1));

@@ -108,6 +108,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly writesFenced = new Counter({
+    name: 'posture_writes_fenced_total',
+    help: 'Writes not sent because this replica no longer led or its lease could have expired (reason: not-leading, lease-expired).',
+    labelNames: ['verb', 'resource', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly leader = new Gauge({
     name: 'posture_leader',
     help: '1 on the replica that reconciles (it holds the leader-election Lease, or runs without leader election); 0 on a standby.',

@@ -1,12 +1,19 @@
 /** Time as the controller sees it; tests pass a manual clock so they never sleep. */
 export interface Clock {
+  /** Wall time in ms (for timestamps written to the API, and intervals that may follow the wall clock). */
   now(): number;
+  /**
+   * Milliseconds on a clock that never jumps (NTP steps, a changed time zone or date): for bounds
+   * that must hold whatever the wall clock does, such as how long ago the Lease was last renewed.
+   */
+  monotonic(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   setTimeout: (fn, ms) => {
     const handle = setTimeout(fn, ms);
     handle.unref();

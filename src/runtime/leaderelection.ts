@@ -1,35 +1,9 @@
 import { errorMessage, isConflict } from '../kube/errors.js';
-import { microTime, type Lease, type LeaseSpec, type LeaseStore } from '../kube/lease.js';
+import { microTime, type Lease, type LeaseSpec } from '../kube/lease.js';
 import { beforeDeadline, systemClock, type Clock } from './clock.js';
+import { electionTimings, type ElectionTimings, type ElectorLog, type LeaderElectorOptions, type LostReason, type WriteVerdict } from './electionoptions.js';
 
-/** Why a leader stopped leading without being asked to. */
-export type LostReason = 'renew-deadline' | 'lease-taken';
-
-export interface ElectorLog {
-  info(message: string, meta?: Record<string, unknown>): unknown;
-  warn(message: string, meta?: Record<string, unknown>): unknown;
-  debug(message: string, meta?: Record<string, unknown>): unknown;
-}
-
-export interface LeaderElectorOptions {
-  store: LeaseStore;
-  /** This replica's name in the Lease's holderIdentity (POD_NAME). */
-  identity: string;
-  clock?: Clock;
-  /** How long a standby waits, from when it last saw the Lease change, before taking it over. */
-  leaseDurationMs?: number;
-  /** How long a leader keeps leading without a successful renewal. */
-  renewDeadlineMs?: number;
-  /** Time between attempts, to acquire or to renew. */
-  retryPeriodMs?: number;
-  /** A standby waits retryPeriod plus up to this factor of it at random (client-go's JitterFactor). */
-  jitterFactor?: number;
-  random?: () => number;
-  log?: ElectorLog;
-  onStartedLeading(): void;
-  /** Leadership was lost (not released): the caller must stop writing, at once. */
-  onStoppedLeading(reason: LostReason): void;
-}
+export type { ElectorLog, LeaderElectorOptions, LostReason, WriteVerdict } from './electionoptions.js';
 
 /** The Lease as last read or written, and when (on the local clock) its record last changed. */
 interface Observation {
@@ -63,6 +37,7 @@ export class LeaderElector {
   private readonly leaseDurationMs: number;
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
+  private readonly writeMarginMs: number;
   private readonly jitterFactor: number;
   private readonly random: () => number;
   private observed: Observation | undefined;
@@ -70,6 +45,8 @@ export class LeaderElector {
   private holding = false;
   /** The renewTime of our last successful write, on the local clock. */
   private renewedAt = 0;
+  /** The same instant on the monotonic clock: what the write gate measures from. */
+  private renewedMono = -Infinity;
   private leading = false;
   private stopped = false;
   private lastHolder: string | undefined;
@@ -80,15 +57,9 @@ export class LeaderElector {
   constructor(private readonly options: LeaderElectorOptions) {
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? quiet;
-    this.leaseDurationMs = options.leaseDurationMs ?? 15_000;
-    this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
-    this.retryPeriodMs = options.retryPeriodMs ?? 2_000;
-    this.jitterFactor = options.jitterFactor ?? 1.2;
+    const timings: ElectionTimings = electionTimings(options);
+    ({ leaseDurationMs: this.leaseDurationMs, renewDeadlineMs: this.renewDeadlineMs, retryPeriodMs: this.retryPeriodMs, writeMarginMs: this.writeMarginMs, jitterFactor: this.jitterFactor } = timings);
     this.random = options.random ?? Math.random;
-    if (options.identity === '') throw new Error('leader election: identity must not be empty');
-    if (this.leaseDurationMs % 1000 !== 0) throw new Error('leader election: leaseDuration must be whole seconds (leaseDurationSeconds)');
-    if (!(this.leaseDurationMs > this.renewDeadlineMs)) throw new Error('leader election: leaseDuration must be greater than renewDeadline');
-    if (!(this.renewDeadlineMs > this.retryPeriodMs && this.retryPeriodMs > 0)) throw new Error('leader election: renewDeadline must be greater than retryPeriod, and retryPeriod positive');
   }
 
   get identity(): string {
@@ -97,6 +68,24 @@ export class LeaderElector {
 
   get isLeader(): boolean {
     return this.leading;
+  }
+
+  /**
+   * The write gate's question, answered synchronously just before each write: this replica leads,
+   * and less than leaseDuration - writeMargin has passed on the monotonic clock since the renewal
+   * it last wrote began. The renew loop checks its deadline only when its timer fires, and after
+   * an event-loop stall (a long synchronous task, SIGSTOP, a frozen VM) I/O callbacks run before
+   * timers do, so a worker can reach its next write before the loop notices that a standby may lead
+   * by now. That write is refused here, and leadership is given up at once (onStoppedLeading
+   * 'lease-expired'), as client-go does when renewal fails.
+   */
+  mayWrite(): WriteVerdict {
+    if (!this.leading) return { ok: false, reason: 'not-leading' };
+    const sinceRenewMs = this.clock.monotonic() - this.renewedMono;
+    if (sinceRenewMs < this.leaseDurationMs - this.writeMarginMs) return { ok: true };
+    this.lose('lease-expired');
+    this.wake?.();
+    return { ok: false, reason: 'lease-expired', sinceRenewMs };
   }
 
   /** How long a leader that just lost by renewDeadline may still take to stop before a standby can take over. */
@@ -159,13 +148,13 @@ export class LeaderElector {
     for (;;) {
       const deadline = this.renewedAt + this.renewDeadlineMs;
       await this.sleep(Math.max(0, Math.min(this.retryPeriodMs, deadline - this.clock.now())));
-      if (this.halted()) return;
+      if (this.halted() || !this.isLeading()) return;
       if (this.clock.now() >= deadline) {
         this.lose('renew-deadline');
         return;
       }
       const outcome = await beforeDeadline(this.clock, this.attempt(), deadline, 'failed');
-      if (this.halted()) return;
+      if (this.halted() || !this.isLeading()) return;
       if (outcome === 'held-by-other') {
         this.lose('lease-taken');
         return;
@@ -179,7 +168,13 @@ export class LeaderElector {
     return this.stopped;
   }
 
+  /** False once leadership was lost, by the loop or by a refused write; never true again in this run. */
+  private isLeading(): boolean {
+    return this.leading;
+  }
+
   private lose(reason: LostReason): void {
+    if (!this.leading) return;
     this.leading = false;
     this.holding = false;
     this.log.warn('leader election: lost the lease', { lease: this.options.store.description, identity: this.identity, reason, holder: this.observed?.lease.spec?.holderIdentity ?? '' });
@@ -201,9 +196,10 @@ export class LeaderElector {
     const mine = this.observed;
     if (this.holding && mine !== undefined && mine.at + this.leaseDurationMs > this.clock.now()) {
       const now = this.clock.now();
+      const mono = this.clock.monotonic();
       const spec = { ...mine.lease.spec, holderIdentity: this.identity, leaseDurationSeconds, renewTime: microTime(now) };
       try {
-        this.wrote(await store.update({ ...mine.lease, spec }), now);
+        this.wrote(await store.update({ ...mine.lease, spec }), now, mono);
         return 'acquired';
       } catch (err) {
         this.log.debug('leader election: renew from the last write failed; reading the lease', { error: errorMessage(err) });
@@ -219,6 +215,7 @@ export class LeaderElector {
     }
     if (current === undefined) {
       const now = this.clock.now();
+      const mono = this.clock.monotonic();
       const fresh: Lease = {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
@@ -226,7 +223,7 @@ export class LeaderElector {
         spec: { holderIdentity: this.identity, leaseDurationSeconds, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
       };
       try {
-        this.wrote(await store.create(fresh), now);
+        this.wrote(await store.create(fresh), now, mono);
         return 'acquired';
       } catch (err) {
         this.holding = false;
@@ -249,6 +246,7 @@ export class LeaderElector {
     }
 
     const now = this.clock.now();
+    const mono = this.clock.monotonic();
     const renewing = holder === this.identity;
     const next: LeaseSpec = {
       holderIdentity: this.identity,
@@ -258,7 +256,7 @@ export class LeaderElector {
       leaseTransitions: renewing ? (spec.leaseTransitions ?? 0) : (spec.leaseTransitions ?? 0) + 1,
     };
     try {
-      this.wrote(await store.update({ ...current, spec: next }), now);
+      this.wrote(await store.update({ ...current, spec: next }), now, mono);
       if (!renewing) this.log.info('leader election: took over the lease', { lease: store.description, from: holder === '' ? '(released)' : holder });
       return 'acquired';
     } catch (err) {
@@ -277,10 +275,11 @@ export class LeaderElector {
     else this.observed.lease = lease;
   }
 
-  private wrote(lease: Lease, renewTime: number): void {
+  private wrote(lease: Lease, renewTime: number, renewMono: number): void {
     this.observe(lease);
     this.holding = true;
     this.renewedAt = renewTime;
+    this.renewedMono = renewMono;
     this.lastHolder = this.identity;
   }
 

@@ -9,6 +9,7 @@ import { systemClock, type Clock } from './clock.js';
 import { Controller, type ControllerMetrics, type ControllerSpec, type Runnable } from './controller.js';
 import { LeaderElector, type LostReason } from './leaderelection.js';
 import { OutageLog } from './outage.js';
+import { ALWAYS_OPEN, WriteGate } from './writegate.js';
 
 export interface ManagerOptions {
   kubeConfig: KubeConfig;
@@ -35,6 +36,11 @@ export interface ManagerOptions {
 export class Manager {
   readonly caches: Caches;
   readonly clock: Clock;
+  /**
+   * The client controllers and the event recorder write through: each write is sent only while
+   * this replica leads and its lease cannot have expired (see LeaderElector.mayWrite).
+   */
+  readonly writer: ApiClient;
   private readonly runnables: Runnable[] = [];
   private readonly controllers: Controller<unknown>[] = [];
   private readonly before: (() => Promise<void>)[] = [];
@@ -83,6 +89,15 @@ export class Manager {
               election.onLost(reason);
             },
           });
+    this.writer = new WriteGate(client, this.elector ?? ALWAYS_OPEN, {
+      refused: (req, reason) => {
+        metrics.writesFenced.inc({ verb: req.verb, resource: req.resource, reason });
+        log.warn('write not sent: this replica may no longer lead', { verb: req.verb, path: req.path, reason });
+      },
+      sending: (req) => {
+        log.debug('write', { verb: req.verb, path: req.path });
+      },
+    });
   }
 
   /** Builds a controller with the shared queue metrics and outage log; it starts when this replica leads. */

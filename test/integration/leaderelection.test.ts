@@ -69,6 +69,23 @@ async function oneLeader(replicas: readonly Replica[], timeoutMs = 60_000): Prom
   return found;
 }
 
+interface LogLine {
+  message?: string;
+  timestamp?: string;
+  reason?: string;
+  verb?: string;
+  path?: string;
+}
+
+/** The operator's JSON log lines written at or after a moment (its own clock, the test's machine). */
+async function logSince(op: RunningOperator, since: number): Promise<LogLine[]> {
+  return (await readFile(op.logPath, 'utf8'))
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as LogLine)
+    .filter((l) => Date.parse(l.timestamp ?? '') >= since);
+}
+
 async function enforced(k: Admin, namespace: string): Promise<boolean> {
   return (await k.managedPolicies(namespace)).length === POLICIES;
 }
@@ -77,8 +94,8 @@ describe('leader election: two replicas against a real control plane', function 
   let k: Admin;
   const replicas: Replica[] = [];
 
-  async function start(name: string): Promise<Replica> {
-    const op = await startOperator(cp(), ['--leader-elect'], { env: { POD_NAME: name } });
+  async function start(name: string, extraArgs: readonly string[] = []): Promise<Replica> {
+    const op = await startOperator(cp(), ['--leader-elect', ...extraArgs], { env: { POD_NAME: name } });
     const r = { name, op };
     replicas.push(r);
     return r;
@@ -160,6 +177,52 @@ describe('leader election: two replicas against a real control plane', function 
     const released = await lease();
     assert.equal(released.holderIdentity, '');
     assert.equal(released.leaseDurationSeconds, 1);
+  });
+
+  it('a leader whose event loop stalls past its lease (SIGSTOP) sends no write after SIGCONT; the new leader keeps the namespaces right', async function () {
+    this.timeout(300_000);
+    await stopAll();
+    const s = suffix();
+    const tier = `stall-${s}`;
+    // debug: one "write" line per write the gate lets out, at the moment it goes.
+    const c = await start(`posture-c-${s}`, ['--log-level=debug']);
+    await oneLeader([c]);
+    const d = await start(`posture-d-${s}`, ['--log-level=debug']);
+    await oneLeader([c, d]);
+    await k.applyBaseline(`stall-${s}`, { namespaceSelector: { matchLabels: { 'posture.dev/tier': tier } } });
+    const first = `stall-first-${s}`;
+    await k.createNamespace(first, { 'posture.dev/tier': tier });
+    await eventually('the leader to enforce the first namespace', () => enforced(k, first), 30_000);
+
+    // Work in flight when the loop stops: a wave of namespaces to enforce, then SIGSTOP mid-wave.
+    const wave = Array.from({ length: 20 }, (_, i) => `stall-${i}-${s}`);
+    await Promise.all(wave.map((ns) => k.createNamespace(ns, { 'posture.dev/tier': tier })));
+    await eventually('the leader to start on the wave', async () => (await logSince(c.op, 0)).some((l) => l.message === 'write' && wave.some((ns) => l.path?.includes(`/namespaces/${ns}/`) === true)), 30_000, 20);
+    process.kill(c.op.pid, 'SIGSTOP');
+    try {
+      // A tenant changes what the stalled leader last saw; the standby must take over and repair it.
+      await k.net.deleteNamespacedNetworkPolicy({ name: 'posture-default-deny', namespace: first });
+      await eventually('the standby to take over from the stalled leader', () => isLeader(d), 60_000, 100);
+      await eventually('the new leader to enforce every namespace, the repaired one too', async () => (await Promise.all([first, ...wave].map((ns) => enforced(k, ns)))).every(Boolean), 60_000);
+    } finally {
+      process.kill(c.op.pid, 'SIGCONT');
+    }
+    const resumedAt = Date.now();
+    // Lines from before the stop carry earlier timestamps: the process wrote nothing while stopped.
+    assert.equal(await c.op.exited, 1, 'the old leader gives up and exits, to come back as a standby');
+    const after = await logSince(c.op, resumedAt - 1);
+    const sent = after.filter((l) => l.message === 'write');
+    const refused = after.filter((l) => l.message === 'write not sent: this replica may no longer lead');
+    console.log(`      after SIGCONT the old leader refused ${refused.length} write(s) and sent ${sent.length}`);
+    assert.deepEqual(sent.map((l) => `${l.verb ?? ''} ${l.path ?? ''}`), [], 'the old leader sent no write after it resumed');
+    const lostLine = after.find((l) => l.message === 'lost leadership; exiting');
+    assert.ok(lostLine !== undefined, 'it says it lost leadership');
+    assert.ok(['renew-deadline', 'lease-expired'].includes(lostLine.reason ?? ''), `reason ${lostLine.reason ?? ''}`);
+
+    assert.equal((await lease()).holderIdentity, d.name);
+    assert.ok(await isLeader(d));
+    for (const ns of [first, ...wave]) assert.ok(await enforced(k, ns), `${ns} keeps its policies after the old leader exited`);
+    await eventually('the baseline status to count every namespace', async () => (await k.getBaseline(`stall-${s}`)).status?.namespaces?.enforced === wave.length + 1, 60_000);
   });
 
   it('a leader that finds the Lease taken by someone else exits 1 at once, so two never write together', async function () {

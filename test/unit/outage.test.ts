@@ -7,6 +7,9 @@ class FixedClock implements Clock {
   now(): number {
     return this.t;
   }
+  monotonic(): number {
+    return this.t;
+  }
   setTimeout(): unknown {
     return undefined;
   }
