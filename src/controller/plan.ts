@@ -1,4 +1,4 @@
-import { API_VERSION, FIELD_MANAGER, KIND, POD_SECURITY_ANNOTATION, PROTECTED_LABEL } from '../api/names.js';
+import { API_VERSION, FIELD_MANAGER, KIND, POD_SECURITY_ANNOTATION, PROTECTED_LABEL, REVISION_LABEL } from '../api/names.js';
 import { deepEqual } from '../runtime/equality.js';
 import type { DesiredNamespaceLabels } from '../render/namespace.js';
 import { normalizeContent } from '../kube/resources.js';
@@ -69,6 +69,7 @@ export function namespaceInSync(existing: ExistingNamespace, want: DesiredNamesp
   const marker = existing.annotations[POD_SECURITY_ANNOTATION];
   const wantMarker = want.annotations[POD_SECURITY_ANNOTATION];
   if (marker !== wantMarker) return false;
+  if (existing.annotations[REVISION_LABEL] !== want.annotations[REVISION_LABEL]) return false;
   if (!Object.entries(want.labels).every(([k, v]) => existing.labels[k] === v)) return false;
   // Labels we owned but no longer want must go: any pod-security label left while the marker says
   // we own none, or a mode we set before and not now.

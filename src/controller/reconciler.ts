@@ -1,5 +1,5 @@
 import type { Logger } from 'winston';
-import { BASELINE_LABEL, MANAGED_BY_LABEL, POD_SECURITY_ANNOTATION, PROTECTED_LABEL } from '../api/names.js';
+import { BASELINE_LABEL, MANAGED_BY_LABEL, POD_SECURITY_ANNOTATION, PROTECTED_LABEL, REVISION_LABEL } from '../api/names.js';
 import { MAX_PLANNED_EXAMPLES, type DriftRecord, type PlannedChange } from '../api/status.js';
 import type { ApiClient } from '../kube/client.js';
 import { ApiError, errorMessage, isTerminal } from '../kube/errors.js';
@@ -9,7 +9,8 @@ import { NAMESPACE, resourceTypeOf } from '../kube/resources.js';
 import { renderNamespace } from '../render/index.js';
 import { renderNamespaceLabels, type DesiredNamespaceLabels } from '../render/namespace.js';
 import { toManifest, type DesiredObject } from '../render/objects.js';
-import { selectBaseline } from '../render/selection.js';
+import { revisionOf } from '../render/revision.js';
+import { selectBaseline, type ValidBaseline } from '../render/selection.js';
 import type { BaselineRegistry } from './baselines.js';
 import { driftRecord } from './driftrecord.js';
 import { grantActions, grantsMessage, ungrantable, withoutGrants } from './grants.js';
@@ -52,6 +53,8 @@ export interface ReconcilerDeps {
   onWritten?: (namespace: string, plural: string, resourceVersion: string | undefined) => void;
   /** Every write sent, for the log. */
   wrote?: (what: string, meta: Record<string, unknown>) => void;
+  /** The winner as written here: at an earlier revision while a staged rollout has not reached the namespace. */
+  rendition?: (winner: ValidBaseline, namespace: string, existing: readonly ExistingObject[], ns: ExistingNamespace) => ValidBaseline;
 }
 
 type Written = (plural: string, name: string, change: string, resourceVersion: string | undefined) => void;
@@ -73,10 +76,11 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
   const { winner, losers, excluded } = selectBaseline(deps.baselines.selectable(), { name, labels }, deps.operatorNamespace);
   const existing = deps.managedIn(name);
   const frozen = deps.baselines.frozen();
+  const written = winner === undefined || deps.rendition === undefined ? winner : deps.rendition(winner, name, existing, { labels, annotations });
   let actions = planNamespace({
     namespace: name,
-    desired: winner === undefined ? [] : renderNamespace(winner, name),
-    desiredLabels: renderNamespaceLabels(winner),
+    desired: written === undefined ? [] : renderNamespace(written, name),
+    desiredLabels: renderNamespaceLabels(written),
     existing,
     existingNamespace: { labels, annotations },
     frozenOwners: frozen.uids,
@@ -89,6 +93,7 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
     ...(excluded.length > 0 ? { excluded: excluded.map((b) => b.name) } : {}),
     inSync: actions.length === 0,
     planned: countActions(actions, name),
+    ...(written === undefined ? {} : { revision: revisionOf(written.spec) }),
   };
 
   const previous = deps.results.get(name);
@@ -252,7 +257,7 @@ async function releaseOrphans(deps: ReconcilerDeps, namespace: string, existing:
   for (const baseline of orphaning) {
     for (const object of existing.filter((e) => ownerUid(e) === baseline.uid)) {
       await mergePatch(deps.client, resourceTypeOf(object.apiVersion, object.kind), object.metadata.name, namespace, {
-        metadata: { ownerReferences: null, labels: { [MANAGED_BY_LABEL]: null, [BASELINE_LABEL]: null } },
+        metadata: { ownerReferences: null, labels: { [MANAGED_BY_LABEL]: null, [BASELINE_LABEL]: null, [REVISION_LABEL]: null } },
       });
       deps.wrote?.('released', { resource: object.kind, name: object.metadata.name, baseline: baseline.name });
       released.add(baseline.name);

@@ -1,4 +1,5 @@
-import { POD_SECURITY_ANNOTATION, PROTECTED_LABEL } from '../api/names.js';
+import { POD_SECURITY_ANNOTATION, PROTECTED_LABEL, REVISION_LABEL } from '../api/names.js';
+import { revisionOf } from './revision.js';
 import type { ValidBaseline } from './selection.js';
 
 /**
@@ -7,7 +8,10 @@ import type { ValidBaseline } from './selection.js';
  */
 export interface DesiredNamespaceLabels {
   labels: Record<string, string>;
-  /** Marks that posture-operator owns labels here, and for which baseline, so they can be released. */
+  /**
+   * Marks that posture-operator owns labels here, and for which baseline, so they can be released;
+   * and the revision they were written from.
+   */
   annotations: Record<string, string>;
 }
 
@@ -25,7 +29,7 @@ export function renderNamespaceLabels(b: ValidBaseline | undefined): DesiredName
   }
   if (protects(b)) labels[PROTECTED_LABEL] = b.name;
   if (Object.keys(labels).length === 0) return { labels: {}, annotations: {} };
-  return { labels, annotations: { [POD_SECURITY_ANNOTATION]: b.name } };
+  return { labels, annotations: { [POD_SECURITY_ANNOTATION]: b.name, [REVISION_LABEL]: revisionOf(b.spec) } };
 }
 
 /** The baseline marks its namespaces protected: only then may its pods guard admit pods there. */

@@ -1,4 +1,5 @@
-import { API_VERSION, BASELINE_LABEL, KIND, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../api/names.js';
+import { API_VERSION, BASELINE_LABEL, KIND, MANAGED_BY_LABEL, MANAGED_BY_VALUE, REVISION_LABEL } from '../api/names.js';
+import { revisionOf } from './revision.js';
 import type { ValidBaseline } from './selection.js';
 
 /**
@@ -54,7 +55,7 @@ export function desired(
   return {
     apiVersion: type.apiVersion,
     kind: type.kind,
-    metadata: { name, namespace, labels: managedLabels(baseline.name), ownerReferences: [ownerReference(baseline)] },
+    metadata: { name, namespace, labels: { ...managedLabels(baseline.name), [REVISION_LABEL]: revisionOf(baseline.spec) }, ownerReferences: [ownerReference(baseline)] },
     content,
   };
 }

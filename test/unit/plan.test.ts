@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { securityBaselineSpecSchema } from '../../src/api/securitybaseline.js';
 import { lastOtherManager, planNamespace, type ExistingObject, type PlanInput } from '../../src/controller/plan.js';
 import { renderNamespace } from '../../src/render/index.js';
+import { revisionOf } from '../../src/render/revision.js';
 import { renderNamespaceLabels } from '../../src/render/namespace.js';
 import type { DesiredObject } from '../../src/render/objects.js';
 import type { ValidBaseline } from '../../src/render/selection.js';
@@ -106,7 +107,7 @@ describe('planning Pod Security labels', () => {
         'pod-security.kubernetes.io/warn': 'restricted',
         'pod-security.kubernetes.io/warn-version': 'latest',
       },
-      annotations: { 'posture.dev/pod-security': 'tenants' },
+      annotations: { 'posture.dev/pod-security': 'tenants', 'posture.dev/revision': revisionOf(b.spec) },
     });
     assert.deepEqual(plan({ desired: [], desiredLabels: want }).map((a) => a.type), ['labels']);
   });

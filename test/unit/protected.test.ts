@@ -3,6 +3,7 @@ import { securityBaselineSpecSchema } from '../../src/api/securitybaseline.js';
 import { planNamespace } from '../../src/controller/plan.js';
 import { withoutNewProtectedMark } from '../../src/controller/reconciler.js';
 import { renderNamespace } from '../../src/render/index.js';
+import { revisionOf } from '../../src/render/revision.js';
 import { protects, renderNamespaceLabels } from '../../src/render/namespace.js';
 import type { ValidBaseline } from '../../src/render/selection.js';
 
@@ -27,7 +28,7 @@ describe('the protected mark (spec.guard.podsBeforeProtection)', () => {
     const on = baseline({ podSecurity: { enforce: 'restricted' }, guard: { podsBeforeProtection: 'Deny' } });
     assert.deepEqual(renderNamespaceLabels(on), {
       labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest', 'posture.dev/protected': 'tenants' },
-      annotations: { 'posture.dev/pod-security': 'tenants' },
+      annotations: { 'posture.dev/pod-security': 'tenants', 'posture.dev/revision': revisionOf(on.spec) },
     });
     assert.deepEqual(renderNamespaceLabels(baseline({ guard: { podsBeforeProtection: 'Warn' } })).labels, { 'posture.dev/protected': 'tenants' });
     assert.equal(protects(baseline({ guard: { podsBeforeProtection: 'Off', managedObjects: 'Deny' } })), false);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { securityBaselineSpecSchema } from '../../src/api/securitybaseline.js';
 import { renderNamespace } from '../../src/render/index.js';
+import { revisionOf } from '../../src/render/revision.js';
 import type { ValidBaseline } from '../../src/render/selection.js';
 
 function baseline(spec: Record<string, unknown>): ValidBaseline {
@@ -15,7 +16,7 @@ describe('rendering network policies', () => {
       assert.equal(o.apiVersion, 'networking.k8s.io/v1');
       assert.equal(o.kind, 'NetworkPolicy');
       assert.equal(o.metadata.namespace, 'shop');
-      assert.deepEqual(o.metadata.labels, { 'app.kubernetes.io/managed-by': 'posture-operator', 'posture.dev/baseline': 'tenants' });
+      assert.deepEqual(o.metadata.labels, { 'app.kubernetes.io/managed-by': 'posture-operator', 'posture.dev/baseline': 'tenants', 'posture.dev/revision': revisionOf(baseline({}).spec) });
       assert.deepEqual(o.metadata.ownerReferences, [
         { apiVersion: 'posture.dev/v1alpha1', kind: 'SecurityBaseline', name: 'tenants', uid: 'uid-1', controller: true, blockOwnerDeletion: false },
       ]);

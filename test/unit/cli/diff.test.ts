@@ -43,7 +43,8 @@ describe('posture diff: planning against what the cluster holds', () => {
     const next = baseline({ networkPolicy: { allowSameNamespace: false }, podSecurity: { enforce: 'baseline' } });
     const [d] = planDiff(state, next, undefined);
     assert.ok(d);
-    assert.deepEqual(d.actions.map((a) => a.type), ['labels', 'delete']);
+    // A new revision: the objects that stay are relabelled with it (posture.dev/revision).
+    assert.deepEqual(d.actions.map((a) => a.type), ['labels', 'update', 'update', 'delete']);
     const labels = d.actions[0];
     assert.ok(labels);
     assert.equal(
@@ -62,14 +63,14 @@ describe('posture diff: planning against what the cluster holds', () => {
         '      +  pod-security.kubernetes.io/enforce-version: latest',
       ].join('\n'),
     );
-    const del = d.actions[1];
+    const del = d.actions[3];
     assert.ok(del);
     assert.equal(describeAction(del, {}, {}), '  - delete NetworkPolicy posture-allow-same-namespace');
 
     const quota = baseline({ resourceQuota: { hard: { pods: '10' } } });
     const withQuota: ClusterState = { ...state, managed: new Map([['a', enforced(quota, 'uid-1', 'a')]]) };
     const [u] = planDiff(withQuota, baseline({ resourceQuota: { hard: { pods: '20' } } }), undefined);
-    const update = u?.actions.find((a) => a.type === 'update');
+    const update = u?.actions.find((a) => a.type === 'update' && a.object.kind === 'ResourceQuota');
     assert.ok(update);
     assert.match(describeAction(update, {}, {}), /^ {2}~ update ResourceQuota posture-quota\n {6}--- ResourceQuota posture-quota \(cluster\)\n {6}\+\+\+ ResourceQuota posture-quota \(baseline\)\n[\s\S]*\n {6}- {4}pods: "10"\n {6}\+ {4}pods: "20"$/);
   });

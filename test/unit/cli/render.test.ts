@@ -3,6 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import { securityBaselineSpecSchema } from '../../../src/api/securitybaseline.js';
 import { renderNamespace } from '../../../src/render/index.js';
 import { toManifest } from '../../../src/render/objects.js';
+import { revisionOf } from '../../../src/render/revision.js';
 import { BASELINE, files, NAMESPACE, posture } from './run.js';
 
 const STRICT = `apiVersion: posture.dev/v1alpha1
@@ -40,7 +41,7 @@ describe('posture render', () => {
     assert.deepEqual(first, {
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: 'team-a', labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' }, annotations: { 'posture.dev/pod-security': 'tenants' } },
+      metadata: { name: 'team-a', labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' }, annotations: { 'posture.dev/pod-security': 'tenants', 'posture.dev/revision': revisionOf(securityBaselineSpecSchema.parse((parseAllDocuments(BASELINE)[0]?.toJS() as { spec: unknown }).spec)) } },
     });
     assert.match(r.stdout, /uid: <uid of SecurityBaseline tenants>/, 'a baseline not yet in a cluster has no uid: said so');
   });
