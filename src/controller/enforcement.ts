@@ -1,19 +1,26 @@
 import { BASELINE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, OBJECT_NAME_PREFIX, POLICY_REPORT_NAME } from '../api/names.js';
 import type { DriftRecord } from '../api/status.js';
 import type { ApiClient } from '../kube/client.js';
-import { MANAGED_TYPES, NAMESPACE, POLICY_REPORT, type ManagedType } from '../kube/resources.js';
+import { compact, MANAGED_TYPES, NAMESPACE, POLICY_REPORT, type ManagedType } from '../kube/resources.js';
 import type { CacheReader, CachedObject } from '../runtime/caches.js';
 import type { Clock } from '../runtime/clock.js';
 import { nameKey, watchFor, watchMapped, watchOwned, type ControllerSpec, type ReconcileContext, type Result } from '../runtime/controller.js';
-import { OwnWrites } from '../runtime/ownwrites.js';
-import { Emitter, type Source } from '../runtime/source.js';
+import { Expectations } from '../runtime/expectations.js';
+import { InFlight } from '../runtime/inflight.js';
+import { Emitter, only, type Source } from '../runtime/source.js';
 import type { BaselineChange, BaselineRegistry } from './baselines.js';
+import { GrantableBaselines } from './grants.js';
 import type { ExistingObject } from './plan.js';
+import { ProtectionTimer } from './protection.js';
 import { reconcileNamespace } from './reconciler.js';
 import type { LossCause, ResultStore } from './results.js';
+import type { Answer } from './writes.js';
 
-/** A namespace whose caches lag behind the operator's own write looks again after this, if no event came first. */
-const OWN_WRITE_RECHECK_MS = 1000;
+/**
+ * Write requests in flight across all namespaces. A namespace sends up to 10 at once; the API
+ * server's own default limit is 200 mutating requests, shared with every other client.
+ */
+export const MAX_WRITES_IN_FLIGHT = 64;
 
 export interface EnforcementDeps {
   client: ApiClient;
@@ -24,6 +31,10 @@ export interface EnforcementDeps {
   operatorNamespace: string | undefined;
   clock: Clock;
   concurrency: number;
+  /** Write requests in flight across all namespaces; MAX_WRITES_IN_FLIGHT unless given. */
+  maxWritesInFlight?: number;
+  /** A new namespace was protected: seconds from its creation to the write that completed it. */
+  onProtected?: (namespace: string, seconds: number) => void;
   /** A namespace that was in sync drifted; repaired says whether it was put back. */
   onDrift: (baseline: string, record: DriftRecord, repaired: boolean) => void;
   /** A namespace the winning baseline cannot be enforced in (a terminal failure there). */
@@ -47,45 +58,78 @@ export interface Enforcement {
  */
 export function enforcementController(deps: EnforcementDeps): Enforcement {
   const { caches, clock } = deps;
-  /** Writes whose watch events the caches have not seen yet: a reconcile then would read stale objects. */
-  const ownWrites = new OwnWrites();
+  /** What the operator wrote: read instead of a cache that has not caught up, and its echoes start no reconcile. */
+  const expectations = new Expectations();
+  const gate = new InFlight(deps.maxWritesInFlight ?? MAX_WRITES_IN_FLIGHT);
+  const timer = new ProtectionTimer(clock.now());
+  const grantable = new GrantableBaselines();
   const reconciled = new Emitter<string>();
   const released = new Emitter<string>();
   const namespaces = caches.source(NAMESPACE.plural);
   const allNamespaces = (): string[] => names(namespaces.list());
+  namespaces.on((event, ns) => {
+    if (event === 'add') timer.added(ns, clock.now());
+  });
+  /** A type's events of one namespace, without the echoes of the operator's own writes. */
+  const notOwn = (plural: string, ownerOf: (o: CachedObject) => string | undefined): Source<CachedObject> =>
+    only(caches.source(plural), (event, o) => {
+      const owner = ownerOf(o);
+      return owner !== undefined && expectations.shouldReconcile(plural, owner, event, o, clock.now());
+    });
+  const view = (plural: string, namespace: string, cached: readonly CachedObject[]): readonly CachedObject[] =>
+    expectations.view(plural, namespace, cached, caches.resourceVersion(plural), clock.now());
 
   const reconcile = async (name: string, ctx: ReconcileContext): Promise<Result> => {
-    if (caches.get(NAMESPACE.plural, name) === undefined) ownWrites.forget(name);
-    else if (ownWrites.isBehind(name, (plural) => caches.resourceVersion(plural), clock.now())) {
-      // The watch event of our own last write is on its way and queues the namespace again.
-      return { requeueAfterMs: OWN_WRITE_RECHECK_MS };
+    if (caches.get(NAMESPACE.plural, name) === undefined) {
+      expectations.forget(name);
+      timer.forget(name);
     }
-    await reconcileNamespace(
-      {
-        client: deps.client,
-        log: ctx.log,
-        baselines: deps.baselines,
-        results: deps.results,
-        operatorNamespace: deps.operatorNamespace,
-        now: () => new Date(clock.now()),
-        getNamespace: (n) => caches.get(NAMESPACE.plural, n),
-        managedIn: (namespace) => MANAGED_TYPES.flatMap((type) => caches.list(type.plural, namespace).filter(isManaged).map((o) => toExisting(type, o))),
-        onDrift: deps.onDrift,
-        ...(deps.onFailed === undefined ? {} : { onFailed: deps.onFailed }),
-        ...(deps.onLost === undefined ? {} : { onLost: deps.onLost }),
-        reportOwner: (namespace) => caches.get(POLICY_REPORT.plural, POLICY_REPORT_NAME, namespace)?.metadata?.labels?.[BASELINE_LABEL],
-        onReleased: (baseline) => {
-          released.emit('update', baseline);
+    // Set by the reconcile's callback.
+    const outcome = { completed: false };
+    let changedMeanwhile: boolean;
+    expectations.begin(name);
+    try {
+      await reconcileNamespace(
+        {
+          client: deps.client,
+          log: ctx.log,
+          baselines: deps.baselines,
+          results: deps.results,
+          operatorNamespace: deps.operatorNamespace,
+          now: () => new Date(clock.now()),
+          getNamespace: (n) => {
+            const cached = caches.get(NAMESPACE.plural, n);
+            return view(NAMESPACE.plural, n, cached === undefined ? [] : [cached]).find((o) => o.metadata?.name === n);
+          },
+          managedIn: (namespace) => MANAGED_TYPES.flatMap((type) => view(type.plural, namespace, caches.list(type.plural, namespace)).filter(isManaged).map((o) => toExisting(type, o))),
+          onDrift: deps.onDrift,
+          ...(deps.onFailed === undefined ? {} : { onFailed: deps.onFailed }),
+          ...(deps.onLost === undefined ? {} : { onLost: deps.onLost }),
+          reportOwner: (namespace) => caches.get(POLICY_REPORT.plural, POLICY_REPORT_NAME, namespace)?.metadata?.labels?.[BASELINE_LABEL],
+          onReleased: (baseline) => {
+            released.emit('update', baseline);
+          },
+          onWritten: (namespace, plural, object, answer) => {
+            remember(expectations, namespace, plural, object, answer, clock.now());
+          },
+          onCompleted: (namespace) => {
+            outcome.completed = true;
+            const seconds = timer.completed(namespace, clock.now());
+            if (seconds !== undefined) deps.onProtected?.(namespace, seconds);
+          },
+          gate,
+          grantable,
+          wrote: ctx.wrote,
         },
-        onWritten: (namespace, plural, resourceVersion) => {
-          ownWrites.record(namespace, plural, resourceVersion, clock.now());
-        },
-        wrote: ctx.wrote,
-      },
-      name,
-    );
+        name,
+      );
+    } finally {
+      // An event held while the writes were out that was not their echo: someone else changed the namespace.
+      changedMeanwhile = expectations.end(name);
+    }
+    if (!outcome.completed && deps.results.get(name)?.error === undefined) timer.forget(name);
     reconciled.emit('update', name);
-    return {};
+    return changedMeanwhile ? { requeueAfterMs: 0 } : {};
   };
 
   return {
@@ -96,16 +140,24 @@ export function enforcementController(deps: EnforcementDeps): Enforcement {
       keys: nameKey,
       concurrency: deps.concurrency,
       watches: [
-        watchFor(NAMESPACE.plural, namespaces, (ns) => ns.metadata?.name),
+        watchFor(NAMESPACE.plural, notOwn(NAMESPACE.plural, (ns) => ns.metadata?.name), (ns) => ns.metadata?.name),
         // Ours, or one of the names we take: a tenant's posture-view that blocked a reconcile is
         // retried when it goes.
-        ...MANAGED_TYPES.map((type) => watchOwned(type.plural, caches.source(type.plural), (o) => (isManaged(o) || o.metadata?.name?.startsWith(OBJECT_NAME_PREFIX) === true ? o.metadata?.namespace : undefined))),
+        ...MANAGED_TYPES.map((type) => {
+          const ownerOf = (o: CachedObject): string | undefined => (isManaged(o) || o.metadata?.name?.startsWith(OBJECT_NAME_PREFIX) === true ? o.metadata?.namespace : undefined);
+          return watchOwned(type.plural, notOwn(type.plural, ownerOf), ownerOf);
+        }),
         // Status writes change resourceVersion, not generation: only a spec change (or a deletion) re-enforces.
         watchMapped('securitybaselines (spec changes)', deps.baselineChanges, (_event, change) => (change.specChanged ? allNamespaces() : [])),
       ],
       reconcile,
     },
   };
+}
+
+function remember(expectations: Expectations, namespace: string, plural: string, name: string, answer: Answer | undefined, now: number): void {
+  if (answer === undefined) expectations.deleted(plural, namespace, name, now);
+  else expectations.wrote(plural, namespace, name, compact(plural, answer) as CachedObject, now);
 }
 
 function names(objects: readonly CachedObject[]): string[] {

@@ -110,3 +110,33 @@ export function grantsMessage(failures: readonly Ungrantable[]): string {
   const lines = failures.map((f) => `${f.path} (${f.object}): cannot be granted: ${f.reason}`);
   return `none of this baseline's Roles and RoleBindings were written, because ${failures.length} cannot be granted:\n${lines.join('\n')}`;
 }
+
+/**
+ * Baselines (uid and generation) whose grants a dry run accepted lately. Whether the operator may
+ * grant a Role's rules or bind a ClusterRole depends on its own cluster-wide permissions, not on the
+ * namespace: so a new namespace does not pay two more round trips, in sequence, before its writes.
+ * Only acceptance is remembered, and only for ttlMs: a refusal is checked (and reported) in every
+ * namespace, and a permission taken from the operator is noticed within ttlMs or at the first
+ * write it refuses.
+ */
+export class GrantableBaselines {
+  private readonly accepted = new Map<string, number>();
+
+  constructor(private readonly ttlMs = 60_000) {}
+
+  has(key: string, now: number): boolean {
+    const at = this.accepted.get(key);
+    if (at === undefined) return false;
+    if (now - at <= this.ttlMs) return true;
+    this.accepted.delete(key);
+    return false;
+  }
+
+  add(key: string, now: number): void {
+    this.accepted.set(key, now);
+  }
+
+  forget(key: string): void {
+    this.accepted.delete(key);
+  }
+}

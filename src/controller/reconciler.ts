@@ -2,20 +2,21 @@ import type { Logger } from 'winston';
 import { BASELINE_LABEL, MANAGED_BY_LABEL, POD_SECURITY_ANNOTATION, PROTECTED_LABEL, REVISION_LABEL } from '../api/names.js';
 import { MAX_PLANNED_EXAMPLES, type DriftRecord, type PlannedChange } from '../api/status.js';
 import type { ApiClient } from '../kube/client.js';
-import { ApiError, errorMessage, isTerminal } from '../kube/errors.js';
 import type { FieldsEntry } from '../kube/managedfields.js';
-import { apply, mergePatch, remove, replace } from '../kube/operations.js';
+import { apply, mergePatch } from '../kube/operations.js';
 import { NAMESPACE, resourceTypeOf } from '../kube/resources.js';
 import { renderNamespace } from '../render/index.js';
-import { renderNamespaceLabels, type DesiredNamespaceLabels } from '../render/namespace.js';
-import { toManifest, type DesiredObject } from '../render/objects.js';
+import { renderNamespaceLabels } from '../render/namespace.js';
 import { revisionOf } from '../render/revision.js';
 import { selectBaseline, type ValidBaseline } from '../render/selection.js';
 import type { BaselineRegistry } from './baselines.js';
 import { driftRecord } from './driftrecord.js';
-import { grantActions, grantsMessage, ungrantable, withoutGrants } from './grants.js';
-import { isInSync, ownerUid, planNamespace, type Action, type ExistingNamespace, type ExistingObject } from './plan.js';
+import { grantActions, grantsMessage, ungrantable, withoutGrants, type GrantableBaselines } from './grants.js';
+import { ownerUid, planNamespace, type Action, type ExistingNamespace, type ExistingObject } from './plan.js';
 import { lossesOf, rememberedOwners, type LossCause, type NamespaceResult, type ResultStore } from './results.js';
+import { applyNamespaceLabels, execute, type Answer, type Gate } from './writes.js';
+
+export { withoutNewProtectedMark } from './writes.js';
 
 /** The namespace fields a reconcile reads from the cache. */
 export interface NamespaceObject {
@@ -49,15 +50,19 @@ export interface ReconcilerDeps {
   reportOwner?: (namespace: string) => string | undefined;
   /** Called after objects of an orphaning baseline were released, so its finalizer can be cleared. */
   onReleased: (baseline: string) => void;
-  /** Called with the resourceVersion the API server gave each object the reconcile wrote into a namespace. */
-  onWritten?: (namespace: string, plural: string, resourceVersion: string | undefined) => void;
+  /** Called with what the API server stored for each write into a namespace (undefined: deleted). */
+  onWritten?: (namespace: string, plural: string, name: string, answer: Answer | undefined) => void;
+  /** Called when this reconcile's writes brought the namespace to its baseline, after the last one. */
+  onCompleted?: (namespace: string) => void;
+  /** The bound on requests in flight, shared by every reconcile. */
+  gate?: Gate;
+  /** Baselines whose grants were accepted lately: not dry-run again in every new namespace. */
+  grantable?: GrantableBaselines;
   /** Every write sent, for the log. */
   wrote?: (what: string, meta: Record<string, unknown>) => void;
   /** The winner as written here: at an earlier revision while a staged rollout has not reached the namespace. */
   rendition?: (winner: ValidBaseline, namespace: string, existing: readonly ExistingObject[], ns: ExistingNamespace) => ValidBaseline;
 }
-
-type Written = (plural: string, name: string, change: string, resourceVersion: string | undefined) => void;
 
 /**
  * Brings one namespace to its baseline: gather from the caches, decide in pure code, then send only
@@ -117,19 +122,28 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
   // them; the protective objects are written all the same.
   let refusedGrants: string | undefined;
   const grants = grantActions(actions);
-  if (winner !== undefined && grants.length > 0) {
+  const grantKey = winner === undefined ? '' : `${winner.uid}/${winner.generation}`;
+  if (winner !== undefined && grants.length > 0 && deps.grantable?.has(grantKey, deps.now().getTime()) !== true) {
     const refused = await ungrantable(deps.client, grants, winner.spec, (role) => existing.some((e) => e.kind === 'Role' && e.metadata.name === role));
     if (refused.length > 0) {
       refusedGrants = grantsMessage(refused);
       actions = withoutGrants(actions);
-    }
+    } else deps.grantable?.add(grantKey, deps.now().getTime());
   }
-  const failure = await execute(deps.client, actions, labels[PROTECTED_LABEL], (plural, object, change, rv) => {
-    if (rv !== undefined) deps.onWritten?.(name, plural, rv);
-    deps.wrote?.(change, { resource: plural, name: object, namespace: name, resourceVersion: rv });
-  });
+  const failure = await execute(
+    deps.client,
+    actions,
+    labels[PROTECTED_LABEL],
+    (plural, object, change, answer) => {
+      deps.onWritten?.(name, plural, object, answer);
+      deps.wrote?.(change, { resource: plural, name: object, namespace: name, resourceVersion: answer?.metadata?.resourceVersion });
+    },
+    deps.gate,
+  );
   const error = [refusedGrants, failure].filter((e) => e !== undefined).join('\n');
   if (error !== '') {
+    // A write refused after the dry run accepted: the next namespace dry-runs again.
+    if (failure !== undefined) deps.grantable?.forget(grantKey);
     deps.log.error('cannot enforce namespace', { namespace: name, baseline: result.winner, error });
     deps.results.set(name, { ...result, error });
     if (result.winner !== undefined) deps.onFailed?.(result.winner, name, error);
@@ -137,112 +151,7 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
   }
   for (const r of driftRecords) if (winner !== undefined) deps.onDrift(winner.name, r, true);
   deps.results.set(name, { ...result, inSync: true, planned: { create: 0, update: 0, delete: 0 } });
-}
-
-/**
- * Sends the writes in order. A terminal failure (forbidden, invalid) skips the RoleBinding of a Role
- * that failed and carries on with the rest; it is returned for the status. A retryable failure throws.
- */
-async function execute(client: ApiClient, actions: readonly Action[], protectedBefore: string | undefined, written: Written): Promise<string | undefined> {
-  const failedRoles = new Set<string>();
-  let failure: string | undefined;
-  for (const action of actions) {
-    if (bindsFailedRole(action, failedRoles)) continue;
-    try {
-      // The protected mark says every object is in place: not after a write that failed.
-      await act(client, failure === undefined ? action : withoutNewProtectedMark(action, protectedBefore), written);
-    } catch (err) {
-      if (!isTerminal(err)) throw err;
-      failure ??= errorMessage(err);
-      if (action.type !== 'labels' && action.type !== 'delete' && action.object.kind === 'Role') failedRoles.add(action.object.metadata.name);
-    }
-  }
-  return failure;
-}
-
-/** After a failed write the mark is not given (nor taken away: the objects it vouched for are still there). */
-export function withoutNewProtectedMark(action: Action, before: string | undefined): Action {
-  if (action.type !== 'labels' || !(PROTECTED_LABEL in action.desired.labels)) return action;
-  const labels = Object.fromEntries(Object.entries(action.desired.labels).filter(([k]) => k !== PROTECTED_LABEL));
-  if (before !== undefined) labels[PROTECTED_LABEL] = before;
-  return { ...action, desired: { ...action.desired, labels } };
-}
-
-function bindsFailedRole(action: Action, failedRoles: ReadonlySet<string>): boolean {
-  if (action.type !== 'create' && action.type !== 'update') return false;
-  if (action.object.kind !== 'RoleBinding') return false;
-  const roleRef = action.object.content.roleRef as { kind?: string; name?: string } | undefined;
-  return roleRef?.kind === 'Role' && roleRef.name !== undefined && failedRoles.has(roleRef.name);
-}
-
-async function act(client: ApiClient, action: Action, written: Written): Promise<void> {
-  switch (action.type) {
-    case 'labels':
-      written(NAMESPACE.plural, action.namespace, 'labelled', await applyNamespaceLabels(client, action.namespace, action.desired));
-      return;
-    case 'create':
-    case 'update':
-      written(resourceTypeOf(action.object.apiVersion, action.object.kind).plural, action.object.metadata.name, `${action.type}d`, await applyObject(client, action.object));
-      return;
-    case 'delete': {
-      const type = resourceTypeOf(action.apiVersion, action.kind);
-      await remove(client, type, action.name, action.namespace);
-      written(type.plural, action.name, 'deleted', undefined);
-      return;
-    }
-  }
-}
-
-type Applied = Record<string, unknown> & { metadata: ExistingObject['metadata'] & { resourceVersion?: string } };
-
-/**
- * A binding's roleRef cannot change. A tenant who created `posture-view` first, bound to `edit`,
- * would keep it forever: the apply is refused as invalid. Such a binding is deleted and created
- * anew. Where the admission fence is installed (config/admission), the operator may not delete an
- * object it does not own, and it cannot adopt this one either (RBAC forbids it to bind a role it
- * does not hold): then this namespace, and only this one, reports what to do.
- */
-async function applyOrRecreate(client: ApiClient, object: DesiredObject): Promise<Applied> {
-  try {
-    return await apply(client, toManifest(object));
-  } catch (err) {
-    if (!(object.kind === 'RoleBinding' && err instanceof ApiError && err.code === 422 && /roleRef/.test(err.message))) throw err;
-    const { name, namespace } = object.metadata;
-    try {
-      await remove(client, resourceTypeOf(object.apiVersion, object.kind), name, namespace);
-    } catch (denied) {
-      if (!(denied instanceof ApiError && denied.code === 403)) throw denied;
-      throw new ApiError(
-        403,
-        'Forbidden',
-        `RoleBinding ${namespace}/${name} was created by someone else and binds another role; its roleRef cannot change and the operator may not delete it: ` +
-          `delete it (kubectl -n ${namespace} delete rolebinding ${name}) and the operator creates it as the baseline says. spec.guard keeps tenants from taking posture-* names.`,
-        denied.verb,
-        denied.path,
-      );
-    }
-    return await apply(client, toManifest(object));
-  }
-}
-
-/** Applies an object; returns the resourceVersion it was stored with. */
-async function applyObject(client: ApiClient, object: DesiredObject): Promise<string | undefined> {
-  const applied = await applyOrRecreate(client, object);
-  // Apply cannot remove fields another manager added; replace the object whole when some remain.
-  if (!isInSync({ kind: object.kind, metadata: applied.metadata, content: applied }, object)) {
-    const replaced = await replace(client, { ...toManifest(object), metadata: { ...object.metadata, resourceVersion: applied.metadata.resourceVersion } });
-    return (replaced.metadata as { resourceVersion?: string }).resourceVersion;
-  }
-  return applied.metadata.resourceVersion;
-}
-
-/**
- * Applies only the labels and marker annotation the operator owns on a Namespace. Applying an empty
- * set releases them: server-side apply removes fields a manager stops declaring.
- */
-async function applyNamespaceLabels(client: ApiClient, namespace: string, desired: DesiredNamespaceLabels): Promise<string | undefined> {
-  const applied = await apply(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: desired.labels, annotations: desired.annotations } });
-  return applied.metadata.resourceVersion;
+  deps.onCompleted?.(name);
 }
 
 /**

@@ -78,6 +78,9 @@ export function addControllers(manager: Manager, deps: OperatorDeps): void {
     onLost: (baseline, namespace, cause, winner) => {
       recordLoss({ log, metrics, events, baselines }, baseline, namespace, cause, winner);
     },
+    onProtected: (namespace, seconds) => {
+      metrics.namespaceProtected.observe({ baseline: results.get(namespace)?.winner ?? '' }, seconds);
+    },
     onDrift: (baseline, record, repaired) => {
       recordDrift({ logs: drift, log, metrics, events, caches, baselines, changed: statusDue }, baseline, record, repaired);
     },

@@ -66,6 +66,8 @@ function pick(source: Json | undefined, keys: readonly string[]): Json | undefin
 function metadata(meta: Json | undefined): Json {
   const m = meta ?? {};
   const out = pick(m, ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'labels', 'ownerReferences', 'deletionTimestamp', 'finalizers']) ?? {};
+  // A cluster-scoped object's creation (few of them): a Namespace's starts its time to protection.
+  if (m.namespace === undefined && m.creationTimestamp !== undefined) out.creationTimestamp = m.creationTimestamp;
   const labels = obj(m.labels);
   const annotations = obj(m.annotations);
   if (annotations !== undefined) {

@@ -36,6 +36,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly namespaceProtected = new Histogram({
+    name: 'posture_namespace_protected_seconds',
+    help: "Time from a new namespace's creation to the operator's write that completed its baseline, as the operator observed it, by baseline.",
+    labelNames: ['baseline'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
   readonly workqueueDepth = new Gauge({
     name: 'posture_workqueue_depth',
     help: 'Namespaces waiting in the work queue.',

@@ -2,9 +2,12 @@ import assert from 'node:assert/strict';
 import type { DriftRecord } from '../../../src/api/status.js';
 import { enforcementController, type Enforcement } from '../../../src/controller/enforcement.js';
 import { ResultStore } from '../../../src/controller/results.js';
+import type { KubeRequest } from '../../../src/kube/client.js';
 import { ManualClock } from '../support/manualclock.js';
+import type { RecordingClient } from '../support/recordingclient.js';
 import { baselineObject, context, deliver, world, type World } from '../support/controllers.js';
 
+const READER = { name: 'reader', rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }], subjects: [{ kind: 'Group', name: 'readers' }] };
 const TENANTS = { namespaceSelector: { matchLabels: { tier: 'tenant' } }, resourceQuota: { hard: { pods: '10' } }, podSecurity: { enforce: 'restricted' } };
 
 function setup(): World & { enforcement: Enforcement; results: ResultStore; drift: [string, DriftRecord, boolean][]; reconciled: string[] } {
@@ -25,6 +28,39 @@ function setup(): World & { enforcement: Enforcement; results: ResultStore; drif
   w.caches.set('namespaces', { metadata: { name: 'shop', labels: { tier: 'tenant' } } });
   w.caches.set('namespaces', { metadata: { name: 'other', labels: {} } });
   return { ...w, enforcement, results, drift, reconciled };
+}
+
+/**
+ * Holds the writes a client is asked for until release(): what is in flight at one moment can be
+ * seen. Dry runs are answered at once.
+ */
+function deferWrites(client: RecordingClient): { sent(n: number): Promise<void>; pending(): string[]; release(): void; stop(): void } {
+  const original = client.request.bind(client);
+  let held: { line: string; go: () => void }[] = [];
+  let stopped = false;
+  client.request = <T>(req: KubeRequest): Promise<T> => {
+    if (stopped || req.query?.dryRun !== undefined) return original<T>(req);
+    return new Promise<void>((resolve) => held.push({ line: `${req.method} ${req.path}`, go: resolve })).then(() => original<T>(req));
+  };
+  const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+  return {
+    sent: async (n) => {
+      for (let i = 0; i < 50 && held.length < n; i++) await settle();
+      await settle();
+    },
+    pending: () => held.map((h) => h.line),
+    release: () => {
+      const now = held;
+      held = [];
+      for (const h of now) h.go();
+    },
+    stop: () => {
+      stopped = true;
+      const now = held;
+      held = [];
+      for (const h of now) h.go();
+    },
+  };
 }
 
 describe('namespace enforcement controller', () => {
@@ -52,12 +88,100 @@ describe('namespace enforcement controller', () => {
     assert.equal(s.results.get('other')?.winner, undefined);
   });
 
-  it('waits for the caches to see its own writes before it reads them again', async () => {
+  it('trusts what its own writes returned while the caches have not seen them', async () => {
     const s = setup();
     await s.enforcement.spec.reconcile('shop', context());
     s.client.clear();
-    assert.deepEqual(await s.enforcement.spec.reconcile('shop', context()), { requeueAfterMs: 1000 });
+    assert.deepEqual(await s.enforcement.spec.reconcile('shop', context()), {}, 'nothing to wait for: the writes\' answers stand in for the cache');
     assert.deepEqual(s.client.lines, [], 'a stale cache is not read');
+    assert.deepEqual(s.drift, [], 'a cache that has not caught up is no drift');
+  });
+
+  it('starts no reconcile for the echoes of its own writes, nor for the quota\'s status; one for a change by someone else', async () => {
+    const s = setup();
+    const queued: string[] = [];
+    for (const watch of s.enforcement.spec.watches) watch.connect((key) => queued.push(key));
+    await s.enforcement.spec.reconcile('shop', context());
+    deliver(s.caches, s.client.requests, '1000');
+    assert.deepEqual(queued, [], 'every event was an echo');
+    const quota = s.caches.get('resourcequotas', 'posture-quota', 'shop');
+    assert.ok(quota !== undefined);
+    s.caches.set('resourcequotas', { ...quota, metadata: { ...quota.metadata, resourceVersion: '1001' } as typeof quota.metadata, status: { used: { pods: '0' } } });
+    assert.deepEqual(queued, [], 'a status update by the controller manager');
+    s.caches.set('resourcequotas', { ...quota, metadata: { ...quota.metadata, resourceVersion: '1002' } as typeof quota.metadata, spec: { hard: { pods: '99' } } });
+    assert.deepEqual(queued, ['shop'], 'an edit by someone else');
+  });
+
+  it('detects and repairs a drift made while its own write is in flight', async () => {
+    const s = setup();
+    s.caches.set('securitybaselines', baselineObject('tenants', { ...TENANTS, rbac: { roles: [READER] } }, 2));
+    const queued: string[] = [];
+    for (const watch of s.enforcement.spec.watches) watch.connect((key) => queued.push(key));
+    const gate = deferWrites(s.client);
+    const first = s.enforcement.spec.reconcile('shop', context());
+    await gate.sent(1);
+    // The first wave is answered and seen; someone deletes the quota while the RoleBinding is still out.
+    gate.release();
+    await gate.sent(1);
+    assert.equal(gate.pending().length, 1, 'the RoleBinding is in flight');
+    deliver(s.caches, s.client.requests, '1000');
+    s.caches.remove('resourcequotas', 'posture-quota', 'shop');
+    s.caches.observed('resourcequotas', '1001');
+    gate.release();
+    assert.deepEqual(await first, { requeueAfterMs: 0 }, 'the delete was not an echo: the namespace is reconciled again at once');
+    assert.deepEqual(queued, [], 'held, not queued, while the writes were out');
+    gate.stop();
+    // The RoleBinding's watch event arrives too.
+    deliver(s.caches, s.client.requests.filter((r) => r.path.includes('/rolebindings/')), '1002');
+    s.client.clear();
+    await s.enforcement.spec.reconcile('shop', context());
+    assert.deepEqual(s.client.lines, ['PATCH /api/v1/namespaces/shop/resourcequotas/posture-quota'], 'the quota is put back');
+    assert.deepEqual(
+      s.drift.map(([, r, repaired]) => [r.kind, r.change, repaired]),
+      [
+        ['ResourceQuota', 'Deleted', false],
+        ['ResourceQuota', 'Deleted', true],
+      ],
+    );
+  });
+
+  it('writes in waves: everything at once, a RoleBinding to a posture Role after that Role', async () => {
+    const w = world();
+    const enforcement = enforcementController({ ...w, results: new ResultStore(), operatorNamespace: 'posture-system', clock: new ManualClock(), concurrency: 1, onDrift: () => undefined });
+    w.caches.set('securitybaselines', baselineObject('tenants', { ...TENANTS, rbac: { roles: [READER], bindClusterRoles: [{ clusterRole: 'view', subjects: [{ kind: 'Group', name: 'viewers' }] }] } }));
+    w.caches.set('namespaces', { metadata: { name: 'shop', labels: { tier: 'tenant' } } });
+    const gate = deferWrites(w.client);
+    const done = enforcement.spec.reconcile('shop', context());
+    await gate.sent(1);
+    const first = gate.pending();
+    assert.ok(first.some((l) => l.endsWith('/roles/posture-reader')), first.join('\n'));
+    assert.ok(first.some((l) => l.endsWith('/rolebindings/posture-view')), 'a binding to a ClusterRole goes with the first wave');
+    assert.ok(first.some((l) => l.endsWith('/resourcequotas/posture-quota')));
+    assert.ok(!first.some((l) => l.endsWith('/rolebindings/posture-reader')), 'not before its Role is answered');
+    gate.release();
+    await gate.sent(1);
+    assert.deepEqual(gate.pending(), ['PATCH /apis/rbac.authorization.k8s.io/v1/namespaces/shop/rolebindings/posture-reader']);
+    gate.stop();
+    await done;
+  });
+
+  it('keeps a bound on writes in flight across namespaces', async () => {
+    const w = world();
+    const enforcement = enforcementController({ ...w, results: new ResultStore(), operatorNamespace: 'posture-system', clock: new ManualClock(), concurrency: 2, maxWritesInFlight: 3, onDrift: () => undefined });
+    w.caches.set('securitybaselines', baselineObject('tenants', TENANTS));
+    w.caches.set('namespaces', { metadata: { name: 'a', labels: { tier: 'tenant' } } });
+    w.caches.set('namespaces', { metadata: { name: 'b', labels: { tier: 'tenant' } } });
+    const gate = deferWrites(w.client);
+    const done = Promise.all([enforcement.spec.reconcile('a', context()), enforcement.spec.reconcile('b', context())]);
+    let most = 0;
+    for (let i = 0; i < 20 && gate.pending().length > 0 || i === 0; i++) {
+      await gate.sent(1);
+      most = Math.max(most, gate.pending().length);
+      gate.release();
+    }
+    gate.stop();
+    await done;
+    assert.equal(most, 3, 'never more than the bound, and the bound is used');
   });
 
   it('repairs a deleted object and reports the drift, detected then repaired', async () => {

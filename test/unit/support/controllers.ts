@@ -32,7 +32,12 @@ export interface World {
 export function world(): World {
   const caches = new MemoryCaches();
   const baselines = new BaselineRegistry();
-  return { caches, client: new RecordingClient(), baselines, baselineChanges: trackBaselines(baselines, caches.source('securitybaselines')) };
+  const client = new RecordingClient();
+  client.stored = (path) => {
+    const name = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(path)?.[1];
+    return name === undefined ? undefined : (caches.get('namespaces', name));
+  };
+  return { caches, client, baselines, baselineChanges: trackBaselines(baselines, caches.source('securitybaselines')) };
 }
 
 export function baselineObject(name: string, spec: Record<string, unknown>, generation = 1): Record<string, unknown> & { metadata: Record<string, unknown> } {

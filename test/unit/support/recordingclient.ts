@@ -9,6 +9,8 @@ export class RecordingClient implements ApiClient {
   readonly requests: KubeRequest[] = [];
   private version = 100;
   private failing: ((req: KubeRequest) => Error | undefined) | undefined;
+  /** What the server holds at a path, for answers that return more than was sent. */
+  stored: ((path: string) => (Record<string, unknown> & { metadata?: Record<string, unknown> }) | undefined) | undefined;
 
   fail(when: (req: KubeRequest) => Error | undefined): void {
     this.failing = when;
@@ -19,6 +21,12 @@ export class RecordingClient implements ApiClient {
     const error = this.failing?.(req);
     if (error !== undefined) return Promise.reject(error);
     const body = (req.body ?? {}) as Record<string, unknown> & { metadata?: Record<string, unknown> };
+    // An apply to a Namespace answers the whole namespace, its other labels included.
+    const base = req.method === 'PATCH' ? this.stored?.(req.path) : undefined;
+    if (base !== undefined) {
+      const labels = { ...(base.metadata?.labels as Record<string, string> | undefined), ...(body.metadata?.labels as Record<string, string> | undefined) };
+      return Promise.resolve({ ...base, ...body, metadata: { ...base.metadata, ...body.metadata, labels, resourceVersion: String(++this.version) } } as T);
+    }
     return Promise.resolve({ ...body, metadata: { ...body.metadata, resourceVersion: String(++this.version) } } as T);
   }
 
