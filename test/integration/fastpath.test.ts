@@ -1,0 +1,139 @@
+import { KubeConfig, Watch } from '@kubernetes/client-node';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { ControlPlane } from '../../hack/controlplane/launcher.js';
+import { sharedControlPlane } from './support/controlplane.js';
+import { admin, fetchAsAdmin, type Admin } from './support/kube.js';
+import { startOperator, type RunningOperator } from './support/operator.js';
+import { eventually } from './support/wait.js';
+import { FULL_OBJECTS, fullSpec } from './reliability/fixtures.js';
+
+const MANAGED = 'app.kubernetes.io/managed-by=posture-operator';
+const WRITE_VERBS = ['create', 'update', 'patch', 'delete'];
+/** What a namespace's objects and labels are written through. */
+const OBJECT_RESOURCES = ['namespaces', 'networkpolicies', 'resourcequotas', 'limitranges', 'roles', 'rolebindings'];
+const KINDS = [
+  ['/apis/networking.k8s.io/v1', 'networkpolicies'],
+  ['/api/v1', 'resourcequotas'],
+  ['/api/v1', 'limitranges'],
+  ['/apis/rbac.authorization.k8s.io/v1', 'roles'],
+  ['/apis/rbac.authorization.k8s.io/v1', 'rolebindings'],
+] as const;
+
+type Events = { items: { reason?: string; regarding?: { kind?: string; name?: string; namespace?: string } }[] };
+type List = { items: { metadata: { name: string; namespace: string; uid: string } }[] };
+
+async function objectWrites(op: RunningOperator): Promise<number> {
+  let total = 0;
+  for (const verb of WRITE_VERBS) for (const resource of OBJECT_RESOURCES) total += await op.counter('posture_kube_requests_total', { verb, resource });
+  return total;
+}
+
+/** Managed objects per namespace, across the cluster, for namespaces starting with prefix. */
+async function objectsByNamespace(cp: ControlPlane, prefix: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const [base, plural] of KINDS) {
+    const list = (await fetchAsAdmin(cp, 'GET', `${base}/${plural}?labelSelector=${encodeURIComponent(MANAGED)}`)) as List;
+    for (const item of list.items) if (item.metadata.namespace.startsWith(prefix)) out.set(item.metadata.namespace, (out.get(item.metadata.namespace) ?? 0) + 1);
+  }
+  return out;
+}
+
+/** Waits until the operator's object-write counter stays put across a few reads (its queue drained). */
+async function quiet(op: RunningOperator): Promise<number> {
+  let last = -1;
+  let same = 0;
+  await eventually('the operator to stop writing', async () => {
+    const now = await objectWrites(op);
+    same = now === last && (await op.counter('posture_workqueue_depth')) === 0 ? same + 1 : 0;
+    last = now;
+    return same >= 5;
+  }, 120_000, 200);
+  return last;
+}
+
+describe('fast path: one pass per new namespace, no false drift', function () {
+  let cp: ControlPlane;
+  let k: Admin;
+  let op: RunningOperator;
+
+  before(async function () {
+    this.timeout(900_000);
+    cp = await sharedControlPlane();
+    k = admin(cp);
+    op = await startOperator(cp);
+  });
+
+  after(async () => {
+    await op.stop();
+  });
+
+  it('writes 50 namespaces created at once with exactly 10 object writes each, and reports no drift', async function () {
+    this.timeout(600_000);
+    const s = randomBytes(3).toString('hex');
+    const tier = `burst-${s}`;
+    await k.applyBaseline(tier, fullSpec({ 'posture.dev/tier': tier }));
+    await eventually('the baseline to be observed', async () => (await k.getBaseline(tier)).status?.observedGeneration === 1);
+    const before = await quiet(op);
+
+    const names = Array.from({ length: 50 }, (_, i) => `${tier}-${i}`);
+    await Promise.all(names.map((n) => k.createNamespace(n, { 'posture.dev/tier': tier })));
+    await eventually('all 50 namespaces protected', async () => {
+      const counts = await objectsByNamespace(cp, `${tier}-`);
+      return names.every((n) => counts.get(n) === FULL_OBJECTS.length);
+    }, 300_000, 250);
+    await eventually('the baseline to enforce all 50', async () => (await k.getBaseline(tier)).status?.namespaces?.enforced === 50, 120_000);
+    const after = await quiet(op);
+
+    assert.equal(after - before, 50 * 10, 'exactly 9 objects and one apply of the labels per namespace: no write twice');
+    assert.equal(await op.counter('posture_drift_detected_total', { baseline: tier }), 0, 'posture_drift_detected_total');
+    const events = (await fetchAsAdmin(cp, 'GET', '/apis/events.k8s.io/v1/events')) as Events;
+    const repaired = events.items.filter((e) => e.reason === 'DriftRepaired' && ((e.regarding?.namespace ?? '').startsWith(`${tier}-`) || e.regarding?.name === tier));
+    assert.deepEqual(repaired, [], 'no DriftRepaired event');
+    assert.equal((await k.getBaseline(tier)).status?.drift?.detected ?? 0, 0, 'no drift on the status');
+    assert.equal(await op.counter('posture_namespace_protected_seconds_count', { baseline: tier }), 50, 'each new namespace timed once');
+  });
+
+  it('detects and repairs a drift made while its own writes to the namespace are in flight', async function () {
+    this.timeout(300_000);
+    const s = randomBytes(3).toString('hex');
+    const tier = `inflight-${s}`;
+    const ns = `${tier}-0`;
+    await k.applyBaseline(tier, fullSpec({ 'posture.dev/tier': tier }));
+    await eventually('the baseline to be observed', async () => (await k.getBaseline(tier)).status?.observedGeneration === 1);
+
+    // The moment the first of its NetworkPolicies is stored, the other writes of the same pass (the
+    // RoleBinding waits for its Role; the labels) are still out: delete that policy then.
+    const kc = new KubeConfig();
+    kc.loadFromFile(cp.kubeconfigPath);
+    let deletedUid: string | undefined;
+    let deleting: Promise<unknown> | undefined;
+    const watch = await new Watch(kc).watch(
+      `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`,
+      {},
+      (type: string, object: { metadata: { name: string; uid: string } }) => {
+        if (type !== 'ADDED' || deleting !== undefined || object.metadata.name !== 'posture-default-deny') return;
+        deletedUid = object.metadata.uid;
+        deleting = fetchAsAdmin(cp, 'DELETE', `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/posture-default-deny`);
+      },
+      () => undefined,
+    );
+    try {
+      await k.createNamespace(ns, { 'posture.dev/tier': tier });
+      await eventually('the policy deleted by the test', () => deleting !== undefined, 60_000);
+      await deleting;
+    } finally {
+      watch.abort();
+    }
+    await eventually('the policy put back, the drift recorded', async () => {
+      const list = (await fetchAsAdmin(cp, 'GET', `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies?labelSelector=${encodeURIComponent(MANAGED)}`)) as List;
+      const back = list.items.find((i) => i.metadata.name === 'posture-default-deny');
+      return back !== undefined && back.metadata.uid !== deletedUid && (await op.counter('posture_drift_repaired_total', { baseline: tier, kind: 'NetworkPolicy' })) >= 1;
+    }, 60_000);
+    assert.ok((await op.counter('posture_drift_detected_total', { baseline: tier, kind: 'NetworkPolicy' })) >= 1, 'detected');
+    await eventually('a DriftRepaired event regarding the policy', async () => {
+      const events = (await fetchAsAdmin(cp, 'GET', `/apis/events.k8s.io/v1/namespaces/${ns}/events`)) as Events;
+      return events.items.some((e) => e.reason === 'DriftRepaired' && e.regarding?.kind === 'NetworkPolicy' && e.regarding.name === 'posture-default-deny');
+    });
+  });
+});
