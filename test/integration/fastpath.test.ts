@@ -64,7 +64,22 @@ describe('fast path: one pass per new namespace, no false drift', function () {
     op = await startOperator(cp);
   });
 
-  after(async () => {
+  /** What the tests created, removed at the end: the control plane is shared with the suite's other files. */
+  const created: { baselines: string[]; namespaces: string[] } = { baselines: [], namespaces: [] };
+
+  after(async function () {
+    this.timeout(300_000);
+    await Promise.all(created.namespaces.map((n) => k.core.deleteNamespace({ name: n })));
+    // Gone, not terminating, before the next file's operator starts over this cluster.
+    await eventually('the namespaces gone', async () => {
+      const list = (await fetchAsAdmin(cp, 'GET', '/api/v1/namespaces')) as List;
+      return !list.items.some((i) => created.namespaces.includes(i.metadata.name));
+    }, 240_000, 500);
+    await Promise.all(created.baselines.map((b) => k.deleteBaseline(b)));
+    await eventually('the baselines gone', async () => {
+      const list = (await fetchAsAdmin(cp, 'GET', '/apis/posture.dev/v1alpha1/securitybaselines')) as List;
+      return !list.items.some((i) => created.baselines.includes(i.metadata.name));
+    });
     await op.stop();
   });
 
@@ -77,6 +92,8 @@ describe('fast path: one pass per new namespace, no false drift', function () {
     const before = await quiet(op);
 
     const names = Array.from({ length: 50 }, (_, i) => `${tier}-${i}`);
+    created.baselines.push(tier);
+    created.namespaces.push(...names);
     await Promise.all(names.map((n) => k.createNamespace(n, { 'posture.dev/tier': tier })));
     await eventually('all 50 namespaces protected', async () => {
       const counts = await objectsByNamespace(cp, `${tier}-`);
@@ -99,6 +116,8 @@ describe('fast path: one pass per new namespace, no false drift', function () {
     const s = randomBytes(3).toString('hex');
     const tier = `inflight-${s}`;
     const ns = `${tier}-0`;
+    created.baselines.push(tier);
+    created.namespaces.push(ns);
     await k.applyBaseline(tier, fullSpec({ 'posture.dev/tier': tier }));
     await eventually('the baseline to be observed', async () => (await k.getBaseline(tier)).status?.observedGeneration === 1);
 
