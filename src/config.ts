@@ -19,6 +19,8 @@ export interface OperatorConfig {
   operatorNamespace: string | undefined;
   /** Compete for the Lease in operatorNamespace; only the holder reconciles. */
   leaderElect: boolean;
+  /** A 403 this long after the API server was unreachable is retried, not final (--restart-grace). */
+  restartGraceMs: number;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
@@ -69,6 +71,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Op
       'log-level': { type: 'string', default: 'info' },
       'newest-kubernetes-minor': { type: 'string' },
       'newest-kubernetes-minor-released': { type: 'string' },
+      'restart-grace': { type: 'string', default: '15s' },
     },
   });
   const concurrency = Number(values.concurrency);
@@ -92,7 +95,17 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Op
     logLevel,
     operatorNamespace,
     leaderElect,
+    restartGraceMs: parseDuration('--restart-grace', values['restart-grace']),
   };
+}
+
+/** 15s, 2m, 500ms: at most a day, since a longer window would make a missing permission look transient for good. */
+function parseDuration(flag: string, text: string): number {
+  const m = /^(\d{1,8})(ms|s|m|h)$/.exec(text);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+  const ms = m?.[1] === undefined ? Number.NaN : Number(m[1]) * unit[m[2] as keyof typeof unit];
+  if (!Number.isFinite(ms) || ms > 86_400_000) throw new Error(`${flag}: expected a duration up to 24h such as 15s or 2m, got "${text}"`);
+  return ms;
 }
 
 /** --newest-kubernetes-minor=1.37 (or 37) and --newest-kubernetes-minor-released=2026-08-25. */

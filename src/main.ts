@@ -35,9 +35,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   const metrics = new Metrics();
   metrics.leader.set(0);
   const kubeConfig = loadKubeConfig(options.kubeconfig, process.env);
-  const client = await KubeClient.create(kubeConfig, (verb, resource, code) => {
-    metrics.kubeRequests.inc({ verb, resource, code });
-  });
+  const client = await KubeClient.create(
+    kubeConfig,
+    (verb, resource, code) => {
+      metrics.kubeRequests.inc({ verb, resource, code });
+    },
+    undefined,
+    { restartGraceMs: config.restartGraceMs },
+  );
   let stopping: Promise<void> | undefined;
   const manager = new Manager({
     kubeConfig,

@@ -146,6 +146,8 @@ Operation:
                                      (default true in a cluster, false elsewhere)
   --concurrency N                    namespaces reconciled in parallel, 1..256 (default 4)
   --log-level LEVEL                  error, warn, info or debug (default info)
+  --restart-grace DURATION           a 403 this soon after the API server was unreachable is retried
+                                     with backoff, as a restarting authorizer's (default 15s)
 Other:
   -h, --help                         print this help and exit
   --version                          print the version and exit

@@ -4,7 +4,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { fetch, request as undiciRequest, type Dispatcher } from 'undici';
 import { apiServerDispatcher } from './dispatcher.js';
 import { ApiError, errorMessage } from './errors.js';
-import { StartupGrace } from './startupgrace.js';
+import { STARTUP_GRACE_MS, StartupGrace } from './startupgrace.js';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
 
@@ -68,6 +68,8 @@ export interface KubeClientOptions {
   headersTimeoutMs?: number;
   /** The pool's bound on a silent response body; 0 for none, as long watches need. Default timeoutMs. */
   bodyTimeoutMs?: number;
+  /** How long after the API server was unreachable a 403 is retried (StartupGrace). Default STARTUP_GRACE_MS. */
+  restartGraceMs?: number;
 }
 
 /**
@@ -106,7 +108,7 @@ export class KubeClient implements ApiClient {
   private readonly timeoutMs: number;
 
   /** Whether a 403 may still be the API server's (re)start rather than RBAC's verdict. */
-  readonly grace = new StartupGrace();
+  readonly grace: StartupGrace;
 
   private constructor(
     private readonly kubeConfig: KubeConfig,
@@ -121,6 +123,7 @@ export class KubeClient implements ApiClient {
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.grace = new StartupGrace(Date.now, options.restartGraceMs ?? STARTUP_GRACE_MS);
   }
 
   static async create(kubeConfig: KubeConfig, count: RequestCounter, connections = 32, options: KubeClientOptions = {}): Promise<KubeClient> {

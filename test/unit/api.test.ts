@@ -86,6 +86,14 @@ describe('operator flags', () => {
     assert.throws(() => parseConfig(['--newest-kubernetes-minor=latest'], {}), /--newest-kubernetes-minor: expected a minor such as 1\.37/);
     assert.throws(() => parseConfig(['--newest-kubernetes-minor-released=2026-08-25'], {}), /needs --newest-kubernetes-minor/);
     assert.throws(() => parseConfig(['--newest-kubernetes-minor=1.37', '--newest-kubernetes-minor-released=soon'], {}), /--newest-kubernetes-minor-released: expected a date/);
+    assert.throws(() => parseConfig(['--restart-grace=15'], {}), /--restart-grace: expected a duration up to 24h such as 15s or 2m, got "15"/);
+    assert.throws(() => parseConfig(['--restart-grace=25h'], {}), /--restart-grace: expected a duration up to 24h/);
+  });
+
+  it('takes the 403 grace window after an API server restart from --restart-grace, 15 s by default', () => {
+    assert.equal(parseConfig([], {}).restartGraceMs, 15_000);
+    assert.equal(parseConfig(['--restart-grace=2m'], {}).restartGraceMs, 120_000);
+    assert.equal(parseConfig(['--restart-grace=0s'], {}).restartGraceMs, 0);
   });
 
   it('takes CL-001\'s newest Kubernetes minor from a flag, with the build-time default otherwise', () => {

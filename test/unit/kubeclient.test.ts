@@ -199,3 +199,28 @@ describe('kube client: raw requests and watch streams (tools, tests, the benchma
     assert.equal(isLoopback('https://kube.example:1'), false);
   });
 });
+
+describe('kube client: a 403 right after the API server was unavailable', () => {
+  const servers: Server[] = [];
+  after(() => {
+    for (const s of servers) s.close();
+  });
+
+  async function forbiddenAfter503(restartGraceMs?: number): Promise<ApiError> {
+    const { server, url } = await serve([{ status: 503 }, { status: 403 }]);
+    servers.push(server);
+    const kube = await KubeClient.create(kubeConfig(url), () => undefined, 1, restartGraceMs === undefined ? {} : { restartGraceMs });
+    const req = { verb: 'patch', resource: 'resourcequotas', method: 'PATCH', path: '/q' } as const;
+    await assert.rejects(kube.request(req), (err: unknown) => err instanceof ApiError && err.code === 503);
+    const err = await kube.request(req).catch((e: unknown) => e);
+    await kube.close();
+    assert.ok(err instanceof ApiError && err.code === 403);
+    return err;
+  }
+
+  it('is transient (retried) within --restart-grace, 15 s by default; final with a zero window', async () => {
+    assert.equal((await forbiddenAfter503()).transient, true);
+    assert.equal((await forbiddenAfter503(600_000)).transient, true);
+    assert.equal((await forbiddenAfter503(0)).transient, false);
+  });
+});
