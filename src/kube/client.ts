@@ -21,6 +21,11 @@ export interface KubeRequest {
   query?: Record<string, string>;
   body?: unknown;
   contentType?: string;
+  /**
+   * Called synchronously at the last moment before each attempt goes out (the first, and each
+   * retry after a 429); throwing stops the request unsent. The write gate checks leadership here.
+   */
+  admit?: () => void;
 }
 
 /**
@@ -146,6 +151,7 @@ export class KubeClient implements ApiClient {
       if (body !== undefined) headers['content-type'] = req.contentType ?? 'application/json';
       // One deadline for the whole exchange, headers and body: the signal also aborts reading it.
       const signal = this.deadline();
+      req.admit?.();
       let response;
       let text;
       try {

@@ -30,8 +30,8 @@ export class WriteFencedError extends Error {
 }
 
 /**
- * The client the controllers write through. Every write first asks the fence, synchronously, at
- * the moment it would be sent; a refused write is not sent and fails with WriteFencedError, so the
+ * The client the controllers write through. Every write asks the fence, synchronously, when it is
+ * requested and again at the moment each attempt goes out (KubeRequest.admit); a refused write is not sent and fails with WriteFencedError, so the
  * reconcile fails and its key is retried (by whichever replica leads by then). Reads pass
  * untouched. The Lease itself and the metrics endpoint's TokenReviews use the ungated client.
  */
@@ -44,12 +44,23 @@ export class WriteGate implements ApiClient {
 
   request<T>(req: KubeRequest): Promise<T> {
     if (!WRITES.has(req.verb)) return this.inner.request<T>(req);
+    const refused = this.refusal(req);
+    if (refused !== undefined) return Promise.reject(refused);
+    // Asked again as each attempt goes out: after the client's own awaits, and before a retry
+    // that a 429 delayed by up to 10 s, long enough for the lease to run out.
+    const admit = (): void => {
+      req.admit?.();
+      const late = this.refusal(req);
+      if (late !== undefined) throw late;
+      this.hooks.sending?.(req);
+    };
+    return this.inner.request<T>({ ...req, admit });
+  }
+
+  private refusal(req: KubeRequest): WriteFencedError | undefined {
     const verdict = this.fence.mayWrite();
-    if (!verdict.ok) {
-      this.hooks.refused?.(req, verdict.reason);
-      return Promise.reject(new WriteFencedError(req, verdict.reason));
-    }
-    this.hooks.sending?.(req);
-    return this.inner.request<T>(req);
+    if (verdict.ok) return undefined;
+    this.hooks.refused?.(req, verdict.reason);
+    return new WriteFencedError(req, verdict.reason);
   }
 }

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '../../src/kube/client.js';
 import winston from 'winston';
 import type { KubeRequest } from '../../src/kube/client.js';
 import { Metrics } from '../../src/observability/metrics.js';
@@ -130,5 +133,37 @@ describe('write gate: a writer checks it still leads before each write', () => {
     const text = await metrics.registry.getSingleMetricAsString('posture_writes_fenced_total');
     assert.match(text, /^posture_writes_fenced_total\{verb="patch",resource="networkpolicies",reason="not-leading"\} 1$/m);
     assert.deepEqual(lost, []);
+  });
+
+  it('asks again as each attempt goes out: a write whose 429 retry would leave after the lease ran out is not sent again', async () => {
+    let hits = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      hits++;
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '10' }).end(JSON.stringify({ kind: 'Status', reason: 'TooManyRequests', message: 'slow down' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    let kube: KubeClient | undefined;
+    try {
+      const kubeConfig = new KubeConfig();
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      kubeConfig.loadFromOptions({ clusters: [{ name: 'c', server: url, skipTLSVerify: true }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+      let open = true;
+      kube = await KubeClient.create(kubeConfig, () => undefined, 1, {
+        maxRetries: 3,
+        sleep: () => {
+          open = false; // the Retry-After outlasted the lease
+          return Promise.resolve();
+        },
+      });
+      const refused: string[] = [];
+      const gate = new WriteGate(kube, { mayWrite: () => (open ? { ok: true } : { ok: false, reason: 'lease-expired' }) }, { refused: (_req, reason) => refused.push(reason) });
+      await assert.rejects(gate.request(apply), WriteFencedError);
+      assert.equal(hits, 1, 'the first attempt went out, the retry did not');
+      assert.deepEqual(refused, ['lease-expired']);
+    } finally {
+      await kube?.close();
+      server.close();
+    }
   });
 });

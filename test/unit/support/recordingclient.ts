@@ -17,6 +17,12 @@ export class RecordingClient implements ApiClient {
   }
 
   request<T>(req: KubeRequest): Promise<T> {
+    // As KubeClient does just before sending: a refusal means the request never went out.
+    try {
+      req.admit?.();
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     this.requests.push(req);
     const error = this.failing?.(req);
     if (error !== undefined) return Promise.reject(error);
