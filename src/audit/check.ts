@@ -15,6 +15,11 @@ export interface CheckMeta {
 export interface NamespaceCheck extends CheckMeta {
   scope: 'namespace';
   evaluate: (input: AuditInput) => Finding[];
+  /**
+   * Built by perWorkload: its findings are one per workload, in order, each independent of the
+   * other workloads, so it may be run on slices of input.workloads (the audit yields in between).
+   */
+  perWorkload?: true;
 }
 
 export interface ClusterCheck extends CheckMeta {
@@ -68,6 +73,7 @@ export function perWorkload(meta: CheckMeta, evaluate: (w: Workload, input: Audi
   return {
     ...meta,
     scope: 'namespace',
+    perWorkload: true,
     evaluate: (input) => input.workloads.map((w) => fromOutcome(meta, workloadRef(w), evaluate(w, input))),
   };
 }

@@ -5,19 +5,29 @@ import { finding } from './check.js';
 import { applyExemptions, EXEMPTION_EXPIRED, type SpecExemption } from './exemptions.js';
 import type { AuditInput, ClusterAuditInput, Finding, ResourceRef } from './types.js';
 
+/** The one finding a check that threw reports instead of its results. */
+export function checkFailed(meta: CheckMeta, resource: ResourceRef, err: unknown): Finding {
+  const reason = err instanceof Error ? err.message : String(err);
+  return finding(meta, resource, 'error', `the check failed: ${reason}`);
+}
+
 function guarded(meta: CheckMeta, resource: ResourceRef, run: () => Finding[]): Finding[] {
   try {
     return run();
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    return [finding(meta, resource, 'error', `the check failed: ${reason}`)];
+    return [checkFailed(meta, resource, err)];
   }
+}
+
+/** What a namespace-wide finding (or a check's failure) is about. */
+export function namespaceRef(input: AuditInput): ResourceRef {
+  return { kind: 'Namespace', namespace: '', name: input.namespace.name };
 }
 
 /** All namespace-scoped checks on one namespace, in catalog order, minus config.disabledChecks. */
 export function evaluateNamespace(input: AuditInput): Finding[] {
   const disabled = new Set(input.config.disabledChecks ?? []);
-  const resource = { kind: 'Namespace', namespace: '', name: input.namespace.name };
+  const resource = namespaceRef(input);
   return NAMESPACE_CHECKS.filter((c) => !disabled.has(c.id)).flatMap((c) => guarded(c, resource, () => c.evaluate(input)));
 }
 

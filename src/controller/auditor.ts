@@ -1,6 +1,5 @@
 import type { Logger } from 'winston';
 import { API_VERSION, KIND } from '../api/names.js';
-import { evaluateNamespace } from '../audit/evaluate.js';
 import { annotationIndex, applyExemptions } from '../audit/exemptions.js';
 import { OMITTED_ANNOTATION, POLICY_REPORT_NAME, policyReportContent } from '../audit/policyreport.js';
 import type { Finding } from '../audit/types.js';
@@ -16,6 +15,7 @@ import { auditConfig, gatherAuditInput } from './auditinput.js';
 import { reduceFindings, type AuditStore } from './auditstore.js';
 import type { BaselineRegistry } from './baselines.js';
 import type { ResultStore } from './results.js';
+import { evaluateNamespaceInSlices, TimeSlicer } from './slices.js';
 
 export interface AuditorDeps {
   client: ApiClient;
@@ -28,6 +28,8 @@ export interface AuditorDeps {
   now: () => Date;
   /** True when the wgpolicyk8s.io PolicyReport CRD is served. */
   reportsEnabled: () => boolean;
+  /** One per audit: when evaluation steps aside for the event loop. Default: every 10 ms. */
+  slicer?: () => TimeSlicer;
 }
 
 /** Hears of each PolicyReport write, for the log. */
@@ -69,18 +71,25 @@ export class Auditor {
       return;
     }
     const baseline = known.parsed.baseline;
+    const slicer = this.deps.slicer?.() ?? new TimeSlicer();
     const input = gatherAuditInput(caches, namespace, auditConfig(baseline.spec.audit, baseline.spec.podSecurity?.enforce));
     const at = now();
-    const findings = applyExemptions(evaluateNamespace(input), {
+    // In slices, and a yield between the steps after it, each a pass over every finding: a change
+    // that lands meanwhile enqueues this namespace again, as for any reconcile.
+    await slicer.yieldNow();
+    const evaluated = await evaluateNamespaceInSlices(input, slicer);
+    const findings = applyExemptions(evaluated, {
       specExemptions: baseline.spec.audit.exemptions,
       annotationPolicy: { mode: baseline.spec.audit.annotationExemptions, checks: baseline.spec.audit.annotationExemptChecks },
       now: at,
       workloadAnnotations: annotationIndex(input),
       namespace,
     });
+    await slicer.yieldNow();
     audits.set(namespace, reduceFindings(baseline.name, findings));
     this.recordOpened(namespace, findings);
     if (!this.deps.reportsEnabled()) return;
+    await slicer.yieldNow();
     await this.writeReport(namespace, baseline, findings, at, wrote);
   }
 

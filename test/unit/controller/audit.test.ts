@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { auditController } from '../../../src/controller/audit.js';
 import { AuditStore } from '../../../src/controller/auditstore.js';
 import { ResultStore } from '../../../src/controller/results.js';
+import { TimeSlicer } from '../../../src/controller/slices.js';
 import { EventRecorder } from '../../../src/kube/events.js';
 import { compact } from '../../../src/kube/resources.js';
 import type { ControllerSpec } from '../../../src/runtime/controller.js';
@@ -13,7 +14,7 @@ const privileged = (name: string): Record<string, unknown> => ({
   spec: { containers: [{ name: 'app', image: 'registry.example.com/app:1.0', securityContext: { privileged: true } }] },
 });
 
-function setup(): World & { audit: ControllerSpec<string>; audits: AuditStore; enforced: Emitter<string> } {
+function setup(slicer?: () => TimeSlicer): World & { audit: ControllerSpec<string>; audits: AuditStore; enforced: Emitter<string> } {
   const w = world();
   const results = new ResultStore();
   const audits = new AuditStore();
@@ -28,6 +29,7 @@ function setup(): World & { audit: ControllerSpec<string>; audits: AuditStore; e
     reportsEnabled: () => true,
     concurrency: 1,
     enforced,
+    ...(slicer === undefined ? {} : { slicer }),
   });
   w.caches.set('securitybaselines', baselineObject('tenants', { namespaceSelector: {} }));
   w.caches.set('namespaces', { metadata: { name: 'shop' } });
@@ -101,5 +103,14 @@ describe('audit controller', () => {
     queued.length = 0;
     s.enforced.emit('update', 'shelf');
     assert.deepEqual(queued, [['shelf', 500]]);
+  });
+
+  it('evaluates in slices that yield to the event loop, with the same result', async () => {
+    let t = 0;
+    const slicer = new TimeSlicer(0, () => t++);
+    const s = setup(() => slicer);
+    await s.audit.reconcile('shop', context());
+    assert.ok(slicer.yields > 0, 'the audit stepped aside');
+    assert.ok(s.audits.get('shop')?.failing.some((f) => f.checkId === 'WL-002'), 'and found what it finds in one go');
   });
 });
