@@ -96,7 +96,12 @@ describe('posture diff against a live cluster (read only)', function () {
     assert.equal(r.stderr, '');
     assert.equal(r.code, 1);
     const out = r.stdout;
-    assert.match(out, new RegExp(`^namespace ${a} \\(baseline ${name} wins\\): create 1, update 1, delete 1, labels 1\n`));
+    // Every written object carries posture.dev/revision (staged rollouts, docs/rollout.md): a
+    // spec change moves the two unchanged NetworkPolicies to the new revision too.
+    assert.match(out, new RegExp(`^namespace ${a} \\(baseline ${name} wins\\): create 1, update 3, delete 1, labels 1\n`));
+    for (const unchanged of ['posture-default-deny', 'posture-allow-same-namespace']) {
+      assert.match(out, new RegExp(`\n {2}~ update NetworkPolicy ${unchanged}\n(?: {6}[^\n]*\n)*? {6}- {4}posture\\.dev/revision: [0-9a-f]+\n {6}\\+ {4}posture\\.dev/revision: [0-9a-f]+\n`));
+    }
     assert.match(out, new RegExp(`\n {2}~ labels Namespace ${a}\n[\\s\\S]*\n {6}- {2}pod-security\\.kubernetes\\.io/enforce: baseline\n {6}\\+ {2}pod-security\\.kubernetes\\.io/enforce: restricted\n`));
     assert.match(out, /\n {2}~ update ResourceQuota posture-quota\n {6}--- ResourceQuota posture-quota \(cluster\)\n {6}\+\+\+ ResourceQuota posture-quota \(baseline\)\n {6}@@ [^\n]+ @@\n[\s\S]*?\n {6}- {4}pods: "10"\n {6}\+ {4}pods: "20"\n/);
     assert.match(out, /\n {2}\+ create LimitRange posture-limits\n/);
