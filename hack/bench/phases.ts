@@ -177,13 +177,14 @@ export async function writesNow(op: RunningOperator): Promise<WriteCounts> {
 
 export function describeWrites(w: WriteCounts): string {
   const verbs = Object.entries(w.byResource).filter(([, v]) => v !== 0).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
-  return `object writes: ${verbs}; non-2xx ${w.failed}; status ${w.side['securitybaselines/status']}, events ${w.side.events}, leases ${w.side.leases}`;
+  return `object writes: ${verbs}; non-2xx ${w.failed}; status ${w.side['securitybaselines/status']}, events ${w.side.events}, leases ${w.side.leases}, grant dry runs ${w.dryRuns}`;
 }
 
 /** What the operator's own metrics say about its queue and reconciles: evidence for the report. */
 export function describeOperator(samples: Awaited<ReturnType<RunningOperator['metrics']>>, namespaces: number): string {
   const reconciles = sumOf(samples, 'posture_reconcile_total');
   const errors = sumOf(samples, 'posture_reconcile_total', { result: 'error' });
+  const enforcement = sumOf(samples, 'posture_reconcile_total', { controller: 'enforcement' });
   const qMean = histogramMean(samples, 'posture_workqueue_latency_seconds');
   const q99 = histogramQuantileBound(samples, 'posture_workqueue_latency_seconds', 0.99);
   const rMean = histogramMean(samples, 'posture_reconcile_duration_seconds');
@@ -191,7 +192,7 @@ export function describeOperator(samples: Awaited<ReturnType<RunningOperator['me
   const drift = sumOf(samples, 'posture_drift_detected_total');
   const ms = (s: number | undefined): string => (s === undefined ? '-' : Number.isFinite(s) ? `${Math.round(s * 1000)} ms` : '> last bucket');
   return (
-    `${reconciles} reconciles (${errors} errors, ${(reconciles / Math.max(1, namespaces)).toFixed(2)} per namespace); ` +
+    `${reconciles} reconciles (${errors} errors, ${(reconciles / Math.max(1, namespaces)).toFixed(2)} per namespace; enforcement ${enforcement}, ${(enforcement / Math.max(1, namespaces)).toFixed(2)} per namespace); ` +
     `queue wait mean ${ms(qMean)}, p99 <= ${ms(q99)}; reconcile mean ${ms(rMean)}, p99 <= ${ms(r99)}; drift detected ${drift}`
   );
 }

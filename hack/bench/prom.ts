@@ -58,13 +58,18 @@ export interface WriteCounts {
   failed: number;
   /** Object writes by "verb resource", e.g. "patch networkpolicies". */
   byResource: Record<string, number>;
+  /** Server-side dry runs of grants (resource "roles (dry run)"): they store nothing, so they are no writes. */
+  dryRuns: number;
 }
+
+const DRY_RUN = ' (dry run)';
 
 /** Classifies posture_kube_requests_total{verb,resource,code} into object writes and side writes. */
 export function writeCounts(samples: readonly Sample[]): WriteCounts {
   const objects: Record<WriteVerb, number> = { create: 0, update: 0, patch: 0, delete: 0 };
   const side = { leases: 0, events: 0, 'securitybaselines/status': 0 };
   let failed = 0;
+  let dryRuns = 0;
   const byResource: Record<string, number> = {};
   for (const s of samples) {
     if (s.name !== 'posture_kube_requests_total') continue;
@@ -75,12 +80,16 @@ export function writeCounts(samples: readonly Sample[]): WriteCounts {
       side[resource as keyof typeof side] += s.value;
       continue;
     }
+    if (resource.endsWith(DRY_RUN)) {
+      dryRuns += s.value;
+      continue;
+    }
     objects[verb as WriteVerb] += s.value;
     const key = `${verb ?? ''} ${resource}`;
     byResource[key] = (byResource[key] ?? 0) + s.value;
     if (!/^2\d\d$/.test(s.labels.code ?? '')) failed += s.value;
   }
-  return { objects, side, failed, byResource };
+  return { objects, side, failed, byResource, dryRuns };
 }
 
 /** after - before, field by field (counters only grow within one process). */
@@ -94,7 +103,7 @@ export function subtractWrites(after: WriteCounts, before: WriteCounts): WriteCo
     const d = v - (before.byResource[k] ?? 0);
     if (d !== 0) byResource[k] = d;
   }
-  return { objects, side, failed: after.failed - before.failed, byResource };
+  return { objects, side, failed: after.failed - before.failed, byResource, dryRuns: after.dryRuns - before.dryRuns };
 }
 
 export function totalObjectWrites(w: WriteCounts): number {

@@ -22,6 +22,13 @@ export interface Measured {
   drift: number[] | null;
   rssMiB: number | null;
   heapMiB: number | null;
+  falseDrift: number | null;
+  reconcilesPerNamespace: number | null;
+  idleRssMiB: number | null;
+  peakRssMiB: number | null;
+  auditCpuMs: number | null;
+  /** The namespaces (10 pods each) auditCpuMs was measured at. */
+  auditNamespaces: number;
   kubernetesVersion: string;
 }
 
@@ -39,6 +46,12 @@ export class Run {
     drift: null,
     rssMiB: null,
     heapMiB: null,
+    falseDrift: null,
+    reconcilesPerNamespace: null,
+    idleRssMiB: null,
+    peakRssMiB: null,
+    auditCpuMs: null,
+    auditNamespaces: 0,
     kubernetesVersion: 'unknown',
   };
   floorConcurrency: number = FLOOR_LEVELS[2];

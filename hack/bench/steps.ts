@@ -19,10 +19,15 @@ import {
   type FloorRun,
 } from './phases.js';
 import { snapshotCpu } from './proc.js';
-import { perNamespace, steadyWriteTotal, subtractWrites, valueOf, writeCounts } from './prom.js';
+import { auditCpuRun, MAX_AUDIT_NAMESPACES, PODS_PER_NAMESPACE } from './auditcpu.js';
+import { perNamespace, steadyWriteTotal, subtractWrites, sumOf, valueOf, writeCounts } from './prom.js';
 import { DRIFT_PER_SECOND, FLOOR_LEVELS, OPERATOR_LEVELS, section, type Run } from './run.js';
 import { mib } from './stats.js';
-import { say } from './util.js';
+import { pause, say } from './util.js';
+
+/** idleRssMiB is read this long after the operator started, with only the system namespaces. */
+const IDLE_AFTER_MS = 20_000;
+const DRIFT = 'posture_drift_detected_total';
 
 /** Phase 1 (and the operator's concurrency): a fresh control plane with no operator running. */
 export async function floorPhases(run: Run): Promise<void> {
@@ -96,12 +101,24 @@ export async function operatorPhases(run: Run): Promise<void> {
   section(`operator: a fresh control plane, --concurrency ${run.operatorConcurrency}`);
   const { cluster, stop } = await run.cluster('operator');
   try {
+    const started = performance.now();
     let { op, stop: stopOp } = await run.operator(cluster, run.operatorConcurrency, 'main');
     await waitStatus(cluster, 0, 60_000, signal);
+    try {
+      await pause(Math.max(0, IDLE_AFTER_MS - (performance.now() - started)), signal);
+      run.m.idleRssMiB = (await op.rssMiB()) ?? null;
+      run.note(`operator idle with ${cluster.tracker.namespaceCount} namespaces, ${((performance.now() - started) / 1000).toFixed(1)} s after its start: RSS ${run.m.idleRssMiB?.toFixed(1) ?? '-'} MiB, heap used ${mib(valueOf(await op.metrics(), 'nodejs_heap_size_used_bytes') ?? 0).toFixed(1)} MiB`);
+    } catch (err) {
+      run.fail('idle', err);
+    }
+    /** Drift the operator detected in phases where the benchmark made none: burst, quiet, restart, rate. */
+    let falseDrift = 0;
+    let falseDriftOk = true;
 
     section(`burst: ${N} namespaces at once`);
     const burst = names('ns', N);
     const writesBefore = await writesNow(op);
+    const enforcementBefore = sumOf(await op.metrics(), 'posture_reconcile_total', { controller: 'enforcement' });
     let before = snapshotCpu(run.pids(cluster, op));
     try {
       const r = await burstRun(cluster, burst, run.floorConcurrency, signal, 'burst');
@@ -115,6 +132,7 @@ export async function operatorPhases(run: Run): Promise<void> {
       await waitOperatorIdle(cluster, op, 1000, protectTimeoutMs(N), signal);
       const w = subtractWrites(await writesNow(op), writesBefore);
       run.m.writesPerNamespace = perNamespace(w, N);
+      run.m.reconcilesPerNamespace = (sumOf(await op.metrics(), 'posture_reconcile_total', { controller: 'enforcement' }) - enforcementBefore) / N;
       run.note(`burst writes until convergence: ${describeWrites(w)}`);
       const samples = await op.metrics();
       run.note(`operator at convergence: RSS ${(await op.rssMiB())?.toFixed(1) ?? '-'} MiB, heap used ${mib(valueOf(samples, 'nodejs_heap_size_used_bytes') ?? 0).toFixed(1)} MiB`);
@@ -135,6 +153,7 @@ export async function operatorPhases(run: Run): Promise<void> {
       const rss = await op.rssMiB();
       run.m.rssMiB = rss ?? null;
       run.m.heapMiB = mib(valueOf(samples, 'nodejs_heap_size_used_bytes') ?? Number.NaN);
+      run.m.peakRssMiB = (await op.peakRssMiB()) ?? null;
       run.note(
         `operator memory after convergence and the quiet period (${cluster.tracker.namespaceCount} namespaces, ${cluster.tracker.totalProtected} protected): RSS ${rss?.toFixed(1) ?? '-'} MiB ` +
           `(peak ${(await op.peakRssMiB())?.toFixed(1) ?? '-'} MiB), heap used ${run.m.heapMiB.toFixed(1)} MiB of ${mib(valueOf(samples, 'nodejs_heap_size_total_bytes') ?? 0).toFixed(1)} MiB, ` +
@@ -143,6 +162,12 @@ export async function operatorPhases(run: Run): Promise<void> {
     } catch (err) {
       steadyOk = false;
       run.fail('steady', err);
+    }
+    try {
+      falseDrift += sumOf(await op.metrics(), DRIFT);
+    } catch (err) {
+      falseDriftOk = false;
+      run.fail('drift count', err);
     }
     try {
       await stopOp();
@@ -174,6 +199,9 @@ export async function operatorPhases(run: Run): Promise<void> {
       const after = await op.metrics();
       run.note(`rate operator (restarted process, cumulative): ${describeOperator(after, cluster.tracker.namespaceCount)}`);
       run.note(`rate writes: ${describeWrites(subtractWrites(writeCounts(after), writeCounts(metricsBefore)))}`);
+      falseDrift += sumOf(after, DRIFT);
+      if (falseDriftOk) run.m.falseDrift = falseDrift;
+      run.note(`false drift (detected where the benchmark made none: burst, quiet, restart, rate): ${falseDrift}`);
     } catch (err) {
       run.fail('rate', err);
     }
@@ -196,6 +224,16 @@ export async function operatorPhases(run: Run): Promise<void> {
       } catch (err) {
         run.fail('drift', err);
       }
+    }
+    const auditNs = burst.slice(0, Math.min(N, MAX_AUDIT_NAMESPACES));
+    section(`audit: ${auditNs.length} namespaces with ${PODS_PER_NAMESPACE} pods each, then an audit-only spec change`);
+    try {
+      const a = await auditCpuRun(cluster, op, auditNs, run.floorConcurrency, signal);
+      run.m.auditCpuMs = a.cpuMs;
+      run.m.auditNamespaces = auditNs.length;
+      run.note(`audit-only change over ${a.pods} pods in ${auditNs.length} namespaces: operator CPU ${a.cpuMs.toFixed(0)} ms, done after ${a.seconds.toFixed(1)} s; RSS ${(await op.rssMiB())?.toFixed(1) ?? '-'} MiB`);
+    } catch (err) {
+      run.fail('audit', err);
     }
     await stopOp();
   } finally {

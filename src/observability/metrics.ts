@@ -24,8 +24,8 @@ export class Metrics {
 
   readonly reconciles = new Counter({
     name: 'posture_reconcile_total',
-    help: 'Namespace reconciles, by result (success, error, requeue).',
-    labelNames: ['result'] as const,
+    help: 'Reconciles, by controller (enforcement, audit, baseline status, ...) and result (success, error).',
+    labelNames: ['controller', 'result'] as const,
     registers: [this.registry],
   });
 

@@ -92,7 +92,7 @@ export interface ControllerSpec<K> {
 /** What the manager counts across controllers. */
 export interface ControllerMetrics {
   dequeued(waitedMs: number): void;
-  reconciled(result: 'success' | 'error', seconds: number): void;
+  reconciled(result: 'success' | 'error', seconds: number, controller: string): void;
   queueChanged(): void;
 }
 
@@ -204,10 +204,10 @@ export class Controller<K> implements Runnable {
       this.queue.forget(text);
       failures.recovered(source);
       if (result.requeueAfterMs !== undefined) this.queue.addAfter(text, result.requeueAfterMs);
-      metrics?.reconciled('success', (performance.now() - start) / 1000);
+      metrics?.reconciled('success', (performance.now() - start) / 1000, this.spec.name);
       log.debug('reconciled', { durationMs: Math.round(performance.now() - start), writes, requeueAfterMs: result.requeueAfterMs });
     } catch (err) {
-      metrics?.reconciled('error', (performance.now() - start) / 1000);
+      metrics?.reconciled('error', (performance.now() - start) / 1000, this.spec.name);
       if (!this.stopping && !isNotFound(err)) {
         const retryInMs = this.queue.addRateLimited(text);
         log.debug('reconcile failed; retrying', { retryInMs, writes, error: errorMessage(err) });

@@ -64,8 +64,8 @@ export class Manager {
       dequeued: (ms) => {
         metrics.workqueueLatency.observe(ms / 1000);
       },
-      reconciled: (result, seconds) => {
-        metrics.reconciles.inc({ result });
+      reconciled: (result, seconds, controller) => {
+        metrics.reconciles.inc({ controller, result });
         metrics.reconcileDuration.observe(seconds);
       },
       queueChanged: () => {
