@@ -67,7 +67,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Op
     options: {
       'metrics-bind-address': { type: 'string', default: ':8080' },
       'health-probe-bind-address': { type: 'string', default: ':8081' },
-      concurrency: { type: 'string', default: '4' },
+      concurrency: { type: 'string', default: '16' },
       'log-level': { type: 'string', default: 'info' },
       'newest-kubernetes-minor': { type: 'string' },
       'newest-kubernetes-minor-released': { type: 'string' },

@@ -144,7 +144,7 @@ Serving:
 Operation:
   --leader-elect[=BOOL]              compete for the Lease in POD_NAMESPACE; only the holder reconciles
                                      (default true in a cluster, false elsewhere)
-  --concurrency N                    namespaces reconciled in parallel, 1..256 (default 4)
+  --concurrency N                    namespaces reconciled in parallel, 1..256 (default 16)
   --log-level LEVEL                  error, warn, info or debug (default info)
   --restart-grace DURATION           a 403 this soon after the API server was unreachable is retried
                                      with backoff, as a restarting authorizer's (default 15s)
