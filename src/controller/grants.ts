@@ -122,8 +122,30 @@ export function grantsMessage(failures: readonly Ungrantable[]): string {
  */
 export class GrantableBaselines {
   private readonly accepted = new Map<string, number>();
+  /** A dry run in flight per baseline: the namespaces of a burst wait for it rather than each send their own. */
+  private readonly inFlight = new Map<string, Promise<boolean>>();
 
   constructor(private readonly ttlMs = 60_000) {}
+
+  /** The grants this namespace may not have: none when accepted lately, else dry-run (one run per baseline at a time). */
+  async check(key: string, now: number, dryRun: () => Promise<Ungrantable[]>): Promise<Ungrantable[]> {
+    if (this.has(key, now)) return [];
+    const pending = this.inFlight.get(key);
+    if (pending !== undefined && (await pending)) return [];
+    const run = dryRun();
+    const accepted = run.then(
+      (refused) => refused.length === 0,
+      () => false,
+    );
+    this.inFlight.set(key, accepted);
+    try {
+      const refused = await run;
+      if (refused.length === 0) this.add(key, now);
+      return refused;
+    } finally {
+      if (this.inFlight.get(key) === accepted) this.inFlight.delete(key);
+    }
+  }
 
   has(key: string, now: number): boolean {
     const at = this.accepted.get(key);

@@ -11,7 +11,7 @@ import { revisionOf } from '../render/revision.js';
 import { selectBaseline, type ValidBaseline } from '../render/selection.js';
 import type { BaselineRegistry } from './baselines.js';
 import { driftRecord } from './driftrecord.js';
-import { grantActions, grantsMessage, ungrantable, withoutGrants, type GrantableBaselines } from './grants.js';
+import { grantActions, grantsMessage, ungrantable, withoutGrants, type GrantableBaselines, type Ungrantable } from './grants.js';
 import { ownerUid, planNamespace, type Action, type ExistingNamespace, type ExistingObject } from './plan.js';
 import { lossesOf, rememberedOwners, type LossCause, type NamespaceResult, type ResultStore } from './results.js';
 import { applyNamespaceLabels, execute, type Answer, type Gate } from './writes.js';
@@ -123,12 +123,13 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
   let refusedGrants: string | undefined;
   const grants = grantActions(actions);
   const grantKey = winner === undefined ? '' : `${winner.uid}/${winner.generation}`;
-  if (winner !== undefined && grants.length > 0 && deps.grantable?.has(grantKey, deps.now().getTime()) !== true) {
-    const refused = await ungrantable(deps.client, grants, winner.spec, (role) => existing.some((e) => e.kind === 'Role' && e.metadata.name === role));
+  if (winner !== undefined && grants.length > 0) {
+    const dryRun = (): Promise<Ungrantable[]> => ungrantable(deps.client, grants, winner.spec, (role) => existing.some((e) => e.kind === 'Role' && e.metadata.name === role));
+    const refused = deps.grantable === undefined ? await dryRun() : await deps.grantable.check(grantKey, deps.now().getTime(), dryRun);
     if (refused.length > 0) {
       refusedGrants = grantsMessage(refused);
       actions = withoutGrants(actions);
-    } else deps.grantable?.add(grantKey, deps.now().getTime());
+    }
   }
   const failure = await execute(
     deps.client,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { parseSpec } from '../../src/api/parse.js';
-import { grantsMessage, shortReason, specPathOf } from '../../src/controller/grants.js';
+import { GrantableBaselines, grantsMessage, shortReason, specPathOf, type Ungrantable } from '../../src/controller/grants.js';
 import { ApiError } from '../../src/kube/errors.js';
 import type { DesiredObject } from '../../src/render/objects.js';
 
@@ -48,5 +48,35 @@ describe('all-or-nothing grants', () => {
       ]),
       "none of this baseline's Roles and RoleBindings were written, because 2 cannot be granted:\nspec.rbac.bindClusterRoles[1] (RoleBinding posture-admin): cannot be granted: a\nspec.rbac.roles[1] (Role posture-secrets): cannot be granted: b",
     );
+  });
+});
+
+describe('grants accepted lately', () => {
+  it('are dry-run once for a burst of namespaces, refusals every time, and again after the ttl', async () => {
+    const cache = new GrantableBaselines(1000);
+    let runs = 0;
+    let release: () => void = () => undefined;
+    const slow = (): Promise<Ungrantable[]> => {
+      runs++;
+      return new Promise((resolve) => {
+        release = () => {
+          resolve([]);
+        };
+      });
+    };
+    const first = cache.check('uid/1', 0, slow);
+    const second = cache.check('uid/1', 0, slow);
+    release();
+    assert.deepEqual(await Promise.all([first, second]), [[], []]);
+    assert.equal(runs, 1, 'the second namespace waited for the first one\'s dry run');
+    assert.deepEqual(await cache.check('uid/1', 500, slow), []);
+    assert.equal(runs, 1, 'accepted lately');
+    const refused: Ungrantable[] = [{ path: 'spec.rbac.roles[0]', object: 'Role posture-x', reason: 'no' }];
+    assert.deepEqual(await cache.check('uid/2', 0, () => Promise.resolve(refused)), refused);
+    assert.deepEqual(await cache.check('uid/2', 0, () => Promise.resolve(refused)), refused, 'a refusal is not remembered');
+    const later = cache.check('uid/1', 2000, slow);
+    release();
+    await later;
+    assert.equal(runs, 2, 'dry-run again after the ttl');
   });
 });
