@@ -45,7 +45,6 @@ export async function main(argv: readonly string[]): Promise<void> {
   );
   let stopping: Promise<void> | undefined;
   const manager = new Manager({
-    kubeConfig,
     client,
     log,
     metrics,

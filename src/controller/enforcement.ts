@@ -1,7 +1,7 @@
 import { BASELINE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, OBJECT_NAME_PREFIX, POLICY_REPORT_NAME } from '../api/names.js';
 import type { DriftRecord } from '../api/status.js';
 import type { ApiClient } from '../kube/client.js';
-import { compact, MANAGED_TYPES, NAMESPACE, POLICY_REPORT, type ManagedType } from '../kube/resources.js';
+import { compact, compactManaged, managedCache, MANAGED_TYPES, NAMESPACE, POLICY_REPORT, type ManagedType } from '../kube/resources.js';
 import type { CacheReader, CachedObject } from '../runtime/caches.js';
 import type { Clock } from '../runtime/clock.js';
 import { nameKey, watchFor, watchMapped, watchOwned, type ControllerSpec, type ReconcileContext, type Result } from '../runtime/controller.js';
@@ -101,7 +101,8 @@ export function enforcementController(deps: EnforcementDeps): Enforcement {
             const cached = caches.get(NAMESPACE.plural, n);
             return view(NAMESPACE.plural, n, cached === undefined ? [] : [cached]).find((o) => o.metadata?.name === n);
           },
-          managedIn: (namespace) => MANAGED_TYPES.flatMap((type) => view(type.plural, namespace, caches.list(type.plural, namespace)).filter(isManaged).map((o) => toExisting(type, o))),
+          managedIn: (namespace) =>
+            MANAGED_TYPES.flatMap((type) => view(managedCache(type.plural), namespace, caches.list(managedCache(type.plural), namespace)).filter(isManaged).map((o) => toExisting(type, o))),
           onDrift: deps.onDrift,
           ...(deps.onFailed === undefined ? {} : { onFailed: deps.onFailed }),
           ...(deps.onLost === undefined ? {} : { onLost: deps.onLost }),
@@ -141,11 +142,13 @@ export function enforcementController(deps: EnforcementDeps): Enforcement {
       concurrency: deps.concurrency,
       watches: [
         watchFor(NAMESPACE.plural, notOwn(NAMESPACE.plural, (ns) => ns.metadata?.name), (ns) => ns.metadata?.name),
-        // Ours, or one of the names we take: a tenant's posture-view that blocked a reconcile is
-        // retried when it goes.
+        // Ours, from the kind's managed cache (by label), without the echoes of our own writes; and
+        // one of the names we take, unlabelled, from the kind's cache the audit reads (no label
+        // selects it): a tenant's posture-view that blocked a reconcile is retried when it goes.
         ...MANAGED_TYPES.map((type) => {
-          const ownerOf = (o: CachedObject): string | undefined => (isManaged(o) || o.metadata?.name?.startsWith(OBJECT_NAME_PREFIX) === true ? o.metadata?.namespace : undefined);
-          return watchOwned(type.plural, notOwn(type.plural, ownerOf), ownerOf);
+          const ours = notOwn(managedCache(type.plural), (o) => (isManaged(o) ? o.metadata?.namespace : undefined));
+          const taken = only(caches.source(type.plural), (_event, o) => !isManaged(o) && o.metadata?.name?.startsWith(OBJECT_NAME_PREFIX) === true);
+          return watchOwned(type.plural, either(ours, taken), (o) => o.metadata?.namespace);
         }),
         // Status writes change resourceVersion, not generation: only a spec change (or a deletion) re-enforces.
         watchMapped('securitybaselines (spec changes)', deps.baselineChanges, (_event, change) => (change.specChanged ? allNamespaces() : [])),
@@ -155,9 +158,23 @@ export function enforcementController(deps: EnforcementDeps): Enforcement {
   };
 }
 
+/** A write's answer, remembered as the cache that reads it keeps it: a managed kind's managed cache. */
 function remember(expectations: Expectations, namespace: string, plural: string, name: string, answer: Answer | undefined, now: number): void {
-  if (answer === undefined) expectations.deleted(plural, namespace, name, now);
-  else expectations.wrote(plural, namespace, name, compact(plural, answer) as CachedObject, now);
+  const managed = MANAGED_TYPES.find((t) => t.plural === plural);
+  const cache = managed === undefined ? plural : managedCache(plural);
+  if (answer === undefined) expectations.deleted(cache, namespace, name, now);
+  else expectations.wrote(cache, namespace, name, (managed === undefined ? compact(plural, answer) : compactManaged(managed, answer)) as CachedObject, now);
+}
+
+/** The events of two sources as one; list() is the first's (the keys a start queues). */
+function either(first: Source<CachedObject>, second: Source<CachedObject>): Source<CachedObject> {
+  return {
+    on: (handler) => {
+      first.on(handler);
+      second.on(handler);
+    },
+    list: () => first.list(),
+  };
 }
 
 function names(objects: readonly CachedObject[]): string[] {
@@ -183,6 +200,7 @@ export function toExisting(type: ManagedType, o: CachedObject): ExistingObject {
       managedFields: meta?.managedFields,
     },
     // List items carry no kind; it comes from the informer's type, the content from its keys.
-    content: Object.fromEntries(type.contentKeys.map((k) => [k, o[k]])),
+    content: typeof o.contentHash === 'string' ? {} : Object.fromEntries(type.contentKeys.map((k) => [k, o[k]])),
+    ...(typeof o.contentHash === 'string' ? { contentHash: o.contentHash } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import { API_VERSION, KIND, ORPHAN_FINALIZER, POD_SECURITY_ANNOTATION } from '../api/names.js';
 import type { ApiClient } from '../kube/client.js';
 import { apply } from '../kube/operations.js';
-import { MANAGED_TYPES, NAMESPACE, SECURITY_BASELINE } from '../kube/resources.js';
+import { managedCache, MANAGED_TYPES, NAMESPACE, SECURITY_BASELINE } from '../kube/resources.js';
 import type { CacheView } from '../runtime/caches.js';
 import { nameKey, watchFor, watchMapped, type ControllerSpec } from '../runtime/controller.js';
 import { only, type Source } from '../runtime/source.js';
@@ -50,7 +50,7 @@ export async function reconcileFinalizer(deps: FinalizerDeps, name: string): Pro
 /** Nothing in the caches still belongs to the baseline: no managed object it owns, no namespace it labels. */
 export function isReleased(caches: CacheView, name: string, uid: string): boolean {
   for (const type of MANAGED_TYPES) {
-    if (caches.list(type.plural).some((o) => isManaged(o) && ownerUid(toExisting(type, o)) === uid)) return false;
+    if (caches.list(managedCache(type.plural)).some((o) => isManaged(o) && ownerUid(toExisting(type, o)) === uid)) return false;
   }
   return !caches.list(NAMESPACE.plural).some((ns) => ns.metadata?.annotations?.[POD_SECURITY_ANNOTATION] === name);
 }

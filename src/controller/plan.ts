@@ -1,7 +1,7 @@
 import { API_VERSION, FIELD_MANAGER, KIND, POD_SECURITY_ANNOTATION, PROTECTED_LABEL, REVISION_LABEL } from '../api/names.js';
 import { deepEqual } from '../runtime/equality.js';
 import type { DesiredNamespaceLabels } from '../render/namespace.js';
-import { normalizeContent } from '../kube/resources.js';
+import { normalizeContent, ownedContentHash } from '../kube/resources.js';
 import type { DesiredObject } from '../render/objects.js';
 
 export interface ManagedFieldsEntry {
@@ -22,8 +22,10 @@ export interface ExistingObject {
     ownerReferences?: { apiVersion?: string; kind?: string; uid: string; controller?: boolean }[];
     managedFields?: ManagedFieldsEntry[];
   };
-  /** The top-level fields besides metadata that the operator renders for this kind. */
+  /** The top-level fields besides metadata that the operator renders for this kind ({} when read from a managed cache). */
   content: Record<string, unknown>;
+  /** The digest of that content (ownedContentHash), as the managed caches keep it instead of the content. */
+  contentHash?: string;
 }
 
 /** The Namespace fields the operator may own: its Pod Security labels and the marker annotation. */
@@ -47,13 +49,15 @@ function key(kind: string, name: string): string {
  * owner, and no change by anyone. A name a tenant took first is adopted, and whatever they put on
  * it (a `posture.dev/exempt: "*"`, a label another tool acts on) must not come with it.
  */
-export function isInSync(existing: Pick<ExistingObject, 'metadata' | 'content' | 'kind'>, want: DesiredObject): boolean {
+export function isInSync(existing: Pick<ExistingObject, 'metadata' | 'content' | 'kind' | 'contentHash'>, want: DesiredObject): boolean {
   const labels = existing.metadata.labels ?? {};
   const labelsOk = Object.keys(labels).length === Object.keys(want.metadata.labels).length && Object.entries(want.metadata.labels).every(([k, v]) => labels[k] === v);
   if (Object.keys(existing.metadata.annotations ?? {}).length > 0) return false;
   const owners = existing.metadata.ownerReferences ?? [];
   const ownerOk = want.metadata.ownerReferences.every((w) => owners.some((o) => o.uid === w.uid && o.controller === true));
-  return labelsOk && ownerOk && deepEqual(normalizeContent(want.kind, pick(existing.content, want.content)), normalizeContent(want.kind, want.content));
+  if (!labelsOk || !ownerOk) return false;
+  if (existing.contentHash !== undefined) return existing.contentHash === ownedContentHash(want.kind, want.content);
+  return deepEqual(normalizeContent(want.kind, pick(existing.content, want.content)), normalizeContent(want.kind, want.content));
 }
 
 function pick(content: Record<string, unknown>, like: Record<string, unknown>): Record<string, unknown> {

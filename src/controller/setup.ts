@@ -1,11 +1,11 @@
-import { API_VERSION, KIND } from '../api/names.js';
+import { API_VERSION, KIND, MANAGED_SELECTOR } from '../api/names.js';
 import type { Logger } from 'winston';
 import type { ReleaseKnowledge } from '../config.js';
 import { evaluateCluster } from '../audit/evaluate.js';
 import type { Finding, ServerVersion } from '../audit/types.js';
 import type { ApiClient } from '../kube/client.js';
 import type { EventRecorder } from '../kube/events.js';
-import { CACHED_TYPES, compact, SECURITY_BASELINE } from '../kube/resources.js';
+import { CACHED_TYPES, compact, compactManaged, managedCache, MANAGED_TYPES, SECURITY_BASELINE } from '../kube/resources.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Manager } from '../runtime/manager.js';
 import { Emitter } from '../runtime/source.js';
@@ -39,8 +39,11 @@ export interface OperatorDeps {
 export function addControllers(manager: Manager, deps: OperatorDeps): void {
   const { client, log, metrics, events } = deps;
   const { caches, clock } = manager;
-  // The managed kinds are watched whole (not only ours): the audit reads the namespace's others too.
+  // Every kind the audit reads, the managed kinds too (a tenant's own NetworkPolicies and RoleBindings
+  // are audited), with what the checks read.
   for (const type of CACHED_TYPES) caches.add(type, (o) => compact(type.plural, o));
+  // Our own objects of each managed kind, by label, as planning and drift attribution read them.
+  for (const type of MANAGED_TYPES) caches.add(type, (o) => compactManaged(type, o), { name: managedCache(type.plural), labelSelector: MANAGED_SELECTOR });
   const baselines = new BaselineRegistry();
   const baselineChanges = trackBaselines(baselines, caches.source(SECURITY_BASELINE.plural));
   const changed = new Emitter<string>();

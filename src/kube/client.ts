@@ -26,6 +26,8 @@ export interface KubeRequest {
    * retry after a 429); throwing stops the request unsent. The write gate checks leadership here.
    */
   admit?: () => void;
+  /** The Accept header; default application/json (a metadata-only list or watch asks for PartialObjectMetadata). */
+  accept?: string;
 }
 
 /**
@@ -56,6 +58,17 @@ export interface WatchEvent {
 /** What the controllers, operations and informers need of the API server; tests record it. */
 export interface ApiClient {
   request<T>(req: KubeRequest): Promise<T>;
+}
+
+/** A long-lived response (a watch): its body as it arrives, and how it ended. */
+export interface KubeStream {
+  body: AsyncIterable<Uint8Array>;
+}
+
+/** What an informer needs besides requests: watches, which have no deadline of their own here. */
+export interface WatchClient extends ApiClient {
+  /** Opens a streaming GET; rejects with ApiError when the API server refuses it. The signal ends it. */
+  stream(req: KubeRequest, signal: AbortSignal): Promise<KubeStream>;
 }
 
 const HEADER_REFRESH_MS = 60_000;
@@ -102,7 +115,7 @@ export function retryAfterMs(header: string | null, capMs: number, now = Date.no
  * The one door to the API server. It keeps one connection pool (client-node builds a new agent per
  * request), counts every request by verb, resource and status code, and turns error answers into ApiError.
  */
-export class KubeClient implements ApiClient {
+export class KubeClient implements WatchClient {
   readonly server: string;
   private headers: Record<string, string> = {};
   private headersAt = -Infinity;
@@ -147,7 +160,7 @@ export class KubeClient implements ApiClient {
     for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     for (let attempt = 0; ; attempt++) {
-      const headers: Record<string, string> = { ...(await this.authHeaders()), accept: 'application/json' };
+      const headers: Record<string, string> = { ...(await this.authHeaders()), accept: req.accept ?? 'application/json' };
       if (body !== undefined) headers['content-type'] = req.contentType ?? 'application/json';
       // One deadline for the whole exchange, headers and body: the signal also aborts reading it.
       const signal = this.deadline();
@@ -222,6 +235,26 @@ export class KubeClient implements ApiClient {
         yield { type: event.type ?? '', object: event.object ?? {} };
       }
     }
+  }
+
+  /**
+   * A watch: no deadline on the body (the API server closes it after the timeoutSeconds the caller
+   * asks for), one on the headers. Counted by the caller when it ends.
+   */
+  async stream(req: KubeRequest, signal: AbortSignal): Promise<KubeStream> {
+    const url = new URL(this.server + req.path);
+    for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
+    const headers: Record<string, string> = { ...(await this.authHeaders()), accept: req.accept ?? 'application/json' };
+    let response;
+    try {
+      // bodyTimeout 0: the API server sends nothing while nothing changes; it ends the watch itself.
+      response = await undiciRequest(url, { method: 'GET', headers, dispatcher: this.agent, signal, headersTimeout: this.timeoutMs, bodyTimeout: 0 });
+    } catch (err) {
+      if (!signal.aborted) this.grace.unreachable();
+      throw new Error(`GET ${url.origin}${req.path}: ${errorMessage(err)}`, { cause: err });
+    }
+    if (response.statusCode < 200 || response.statusCode > 299) throw toApiError(response.statusCode, await response.body.text(), req);
+    return { body: response.body };
   }
 
   async close(): Promise<void> {

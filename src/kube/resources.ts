@@ -1,5 +1,6 @@
 import { apiVersionOf, KINDS, type Kind } from './kinds.js';
-import { project } from './transform.js';
+import { contentDigest } from './digest.js';
+import { project, projectManaged } from './transform.js';
 
 /** Where each kind the operator reads or writes lives in the API. */
 export interface ResourceType {
@@ -62,6 +63,28 @@ export function apiVersionOfKind(kind: string): string | undefined {
 export function compact(plural: string, object: unknown): unknown {
   const projection = KINDS.find((k) => k.plural === plural)?.project;
   return projection === undefined ? object : project(object, projection);
+}
+
+/**
+ * The name of the cache of a managed kind's own objects (labelled ours), beside the kind's cache of
+ * every object in it, which the audit reads.
+ */
+export function managedCache(plural: string): string {
+  return `${plural}/managed`;
+}
+
+/** A managed object as the managed caches keep it (see projectManaged). */
+export function compactManaged(type: ManagedType, object: unknown): unknown {
+  return projectManaged(object, type.contentKeys, (content) => ownedContentHash(type.kind, content));
+}
+
+/**
+ * The digest of a managed object's rendered content after the kind's normalisation: equal for the
+ * object as rendered and as stored when they say the same.
+ */
+export function ownedContentHash(kind: string, content: Record<string, unknown>): string {
+  const defined = Object.fromEntries(Object.entries(content).filter(([, v]) => v !== undefined));
+  return contentDigest(normalizeContent(kind, defined));
 }
 
 /** A managed kind's content as compared: its normaliser's form, or as is. */

@@ -1,6 +1,5 @@
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
-import type { ApiClient } from '../kube/client.js';
+import type { WatchClient } from '../kube/client.js';
 import type { ResourceType } from '../kube/resources.js';
 import type { Clock } from './clock.js';
 import { Informer } from './informer.js';
@@ -33,12 +32,20 @@ export interface CacheReader extends CacheView {
 }
 
 export interface CachesDeps {
-  kubeConfig: KubeConfig;
-  client: ApiClient;
+  client: WatchClient;
   log: Logger;
   clock: Clock;
   /** Each watch request as it ends, with its status code, for the request metric. */
   onWatchEnd?: (plural: string, code: string) => void;
+}
+
+export interface CacheOptions {
+  /** The cache's name, when a type has more than one; default its plural. */
+  name?: string;
+  /** Only objects with these labels. */
+  labelSelector?: string;
+  /** Only the objects' metadata reaches the process. */
+  metadataOnly?: boolean;
 }
 
 /**
@@ -46,7 +53,8 @@ export interface CachesDeps {
  * makes them. Every controller reads from and watches through these; none runs an informer of its own.
  */
 export class Caches implements CacheReader {
-  private readonly informers = new Map<string, Informer<KubernetesObject & CachedObject>>();
+  /** By cache name: the type's plural, or the name add() was given. */
+  private readonly informers = new Map<string, Informer<CachedObject>>();
   private readonly handlers = new Map<string, Handler<CachedObject>[]>();
   /** One for all informers: an API server outage breaks every watch at once, and is logged once. */
   private readonly outage: OutageLog;
@@ -56,23 +64,29 @@ export class Caches implements CacheReader {
     this.outage = new OutageLog(deps.log, deps.clock);
   }
 
-  /** Adds an informer for a type; project, when given, is what the cache keeps of each object. */
-  add(type: ResourceType, project?: (object: unknown) => unknown): void {
-    if (this.informers.has(type.plural)) return;
-    const { kubeConfig, client, log, clock, onWatchEnd } = this.deps;
-    const informer = new Informer<KubernetesObject & CachedObject>(type, kubeConfig, client, log, {
+  /**
+   * Adds an informer for a type; project, when given, is what the cache keeps of each object. A
+   * second cache of one type takes a name of its own (the managed objects of a kind, by label).
+   */
+  add(type: ResourceType, project?: (object: unknown) => unknown, options: CacheOptions = {}): void {
+    const name = options.name ?? type.plural;
+    if (this.informers.has(name)) return;
+    const { client, log, clock, onWatchEnd } = this.deps;
+    const informer = new Informer<CachedObject>(type, client, log, {
       clock,
       outage: this.outage,
-      transform: project,
+      ...(project === undefined ? {} : { transform: project }),
+      ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
+      ...(options.metadataOnly === undefined ? {} : { metadataOnly: options.metadataOnly }),
       onWatchEnd: (code) => onWatchEnd?.(type.plural, code),
     });
     informer.on((event, object) => {
-      for (const handler of this.handlers.get(type.plural) ?? []) handler(event, object);
+      for (const handler of this.handlers.get(name) ?? []) handler(event, object);
     });
-    this.informers.set(type.plural, informer);
+    this.informers.set(name, informer);
   }
 
-  /** The events and objects of one type, whether its informer is added before or after. */
+  /** The events and objects of one cache (a type's plural, or a name), whether its informer is added before or after. */
   source(plural: string): Source<CachedObject> {
     return {
       on: (handler) => {
@@ -95,10 +109,11 @@ export class Caches implements CacheReader {
   }
 
   /** A type that appeared while running (a CRD installed later): its informer starts at once once the others have. */
-  async addLive(type: ResourceType, project?: (object: unknown) => unknown): Promise<void> {
-    if (this.informers.has(type.plural)) return;
-    this.add(type, project);
-    if (this.started) await this.informers.get(type.plural)?.start();
+  async addLive(type: ResourceType, project?: (object: unknown) => unknown, options: CacheOptions = {}): Promise<void> {
+    const name = options.name ?? type.plural;
+    if (this.informers.has(name)) return;
+    this.add(type, project, options);
+    if (this.started) await this.informers.get(name)?.start();
   }
 
   /** A type that went away while running (its CRD removed): its informer stops and its cache empties. */
@@ -121,7 +136,7 @@ export class Caches implements CacheReader {
     return informer.type.namespaced ? informer.get(name, namespace) : informer.get(name);
   }
 
-  /** The resourceVersion one informer has observed up to; undefined for a type not watched. */
+  /** The resourceVersion one informer has observed up to; undefined for a cache not kept. */
   resourceVersion(plural: string): string | undefined {
     return this.informers.get(plural)?.resourceVersion;
   }

@@ -1,132 +1,159 @@
-import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
-import type { ApiClient } from '../kube/client.js';
-import { errorMessage } from '../kube/errors.js';
+import type { KubeRequest, WatchClient } from '../kube/client.js';
+import { ApiError, errorMessage } from '../kube/errors.js';
 import { collectionPath, type ResourceType } from '../kube/resources.js';
 import { systemClock, type Clock } from './clock.js';
 import { OutageLog } from './outage.js';
 import type { Handler } from './source.js';
+import { WatchLines } from './watchlines.js';
 
 const RESTART_BASE_MS = 500;
 const RESTART_MAX_MS = 30_000;
+/** The API server ends each watch after this (spread so that watches do not all restart at once). */
+const WATCH_TIMEOUT_S = 300;
 
 /** Objects per list page. */
 export const LIST_PAGE_SIZE = 500;
 /**
  * Kinds whose objects a tenant can make 1 MB each (ConfigMaps): a page of 500 would be half a
- * gigabyte in flight; 5 is 5 MB at most.
+ * gigabyte in flight; 5 is 5 MB at most. A metadata-only list is small whatever the objects hold.
  */
 const LARGE_OBJECT_PAGE_SIZE = 5;
 const LARGE_OBJECT_KINDS = new Set(['configmaps', 'secrets']);
 
+/** The server sends only each object's metadata (client-go's metadata informer). */
+const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+const METADATA_WATCH = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+
+/** The fields of a cached object the informer itself reads. */
+export interface InformerObject {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+}
+
+export interface InformerOptions {
+  /** Only objects with these labels (managed objects: ours). */
+  labelSelector?: string;
+  /** Only metadata: the objects' contents never reach the process. */
+  metadataOnly?: boolean;
+  clock?: Clock;
+  onWatchEnd?: (code: string) => void;
+  transform?: (object: unknown) => unknown;
+  /** Shared by the informers of one operator, so an API server outage is logged once, not per informer. */
+  outage?: OutageLog;
+}
+
+interface WatchEvent {
+  type?: string;
+  object?: unknown;
+}
+
 /**
- * A cache of one resource type kept current by list and watch. client-node's ListWatch relists on
- * 410 Gone but stops for good on any other error; this restarts it with exponential backoff, reset
- * only once a list succeeds or a watch is accepted, and reports failures to an OutageLog, which logs
- * an outage a few times, not once per retry.
+ * A cache of one resource type kept current by list and watch, with no client library in between:
+ * lists are paged (limit/continue) and each page projected before the next is asked for, watch
+ * events are projected as they arrive, and nothing keeps a whole response. A 410 Gone lists again;
+ * any other failure restarts with exponential backoff, reset once a list succeeds or a watch is
+ * accepted, and is reported to an OutageLog, which logs an outage a few times, not once per retry.
  */
-export class Informer<T extends KubernetesObject> {
-  private readonly listWatch: ListWatch<T>;
+export class Informer<T extends InformerObject> {
   private readonly clock: Clock;
+  private readonly outage: OutageLog;
+  private readonly transform: (object: unknown) => unknown;
+  private readonly onWatchEnd: (code: string) => void;
+  /** namespace ('' for cluster-scoped objects) -> name -> object. */
+  private readonly store = new Map<string, Map<string, T>>();
+  private readonly handlers: Handler<T>[] = [];
   private markSynced: () => void = () => undefined;
   private readonly firstList: Promise<void>;
-  private stopped = false;
+  private latest = '';
+  private listed = false;
+  private stopped = true;
+  private abort = new AbortController();
   private restartDelayMs = RESTART_BASE_MS;
-  private restartTimer: unknown;
-  private readonly outage: OutageLog;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
 
   constructor(
     readonly type: ResourceType,
-    kubeConfig: KubeConfig,
-    client: ApiClient,
+    private readonly client: WatchClient,
     log: Logger,
-    options: {
-      labelSelector?: string;
-      clock?: Clock;
-      onWatchEnd?: (code: string) => void;
-      transform?: (object: unknown) => unknown;
-      /** Shared by the informers of one operator, so an API server outage is logged once, not per informer. */
-      outage?: OutageLog;
-    } = {},
+    private readonly options: InformerOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
     this.outage = options.outage ?? new OutageLog(log, this.clock);
+    this.transform = options.transform ?? ((o: unknown): unknown => o);
+    this.onWatchEnd = options.onWatchEnd ?? ((): void => undefined);
     this.firstList = new Promise((resolve) => {
       this.markSynced = resolve;
-    });
-    const transform = options.transform ?? ((o: unknown): unknown => o);
-    const watch = new CountingWatch(kubeConfig, options.onWatchEnd ?? ((): void => undefined), transform, () => {
-      this.recovered();
-    });
-    const listFn = async (): Promise<KubernetesListObject<T>> => {
-      // Page by page (limit/continue), each page compacted before the next is asked for: a
-      // namespace full of large objects never sits in memory as one response. An expired continue
-      // token (410) fails the list, and ListWatch starts it again from the first page.
-      const items: T[] = [];
-      let page: KubernetesListObject<T> | undefined;
-      let next: string | undefined;
-      do {
-        const query: Record<string, string> = { limit: String(LARGE_OBJECT_KINDS.has(type.plural) ? LARGE_OBJECT_PAGE_SIZE : LIST_PAGE_SIZE) };
-        if (options.labelSelector !== undefined) query.labelSelector = options.labelSelector;
-        if (next !== undefined) query.continue = next;
-        page = await client.request<KubernetesListObject<T>>({ verb: 'list', resource: type.plural, method: 'GET', path: collectionPath(type), query });
-        for (const item of page.items) items.push(transform(item) as T);
-        page.items = [];
-        // The raw JSON's field, which client-node's type calls _continue.
-        const token = (page.metadata as { continue?: string } | undefined)?.continue;
-        next = token === undefined || token === '' ? undefined : token;
-      } while (next !== undefined);
-      const result: KubernetesListObject<T> = { ...page, items };
-      this.recovered();
-      // ListWatch fills its cache right after this returns; resolve after that.
-      queueMicrotask(() => {
-        this.markSynced();
-      });
-      return result;
-    };
-    this.listWatch = new ListWatch<T>(collectionPath(type), watch, listFn, false, options.labelSelector);
-    // Not reset on ListWatch's 'connect': it fires before each attempt, so a failing watch would be
-    // retried every RESTART_BASE_MS for as long as an outage lasts.
-    this.listWatch.on('error', (err: unknown) => {
-      this.onError(err);
     });
   }
 
   on(handler: Handler<T>): void {
-    this.listWatch.on('add', (o) => {
-      handler('add', o);
-    });
-    this.listWatch.on('update', (o) => {
-      handler('update', o);
-    });
-    this.listWatch.on('delete', (o) => {
-      handler('delete', o);
-    });
+    this.handlers.push(handler);
   }
 
   /** Resolves once a first list has filled the cache, restarting through errors until then. */
   async start(): Promise<void> {
-    await this.listWatch.start();
+    if (this.loop === undefined) {
+      this.stopped = false;
+      this.abort = new AbortController();
+      this.loop = this.run();
+    }
     await this.firstList;
   }
 
   /** The resourceVersion of the last list or watch event this cache has taken in ('' before the first list). */
   get resourceVersion(): string {
-    return this.listWatch.latestResourceVersion();
+    return this.latest;
   }
 
   get(name: string, namespace?: string): T | undefined {
-    return this.listWatch.get(name, namespace);
+    return this.store.get(namespace ?? '')?.get(name);
   }
 
   list(namespace?: string): readonly T[] {
-    return this.listWatch.list(namespace);
+    if (namespace !== undefined) return [...(this.store.get(namespace)?.values() ?? [])];
+    const out: T[] = [];
+    for (const objects of this.store.values()) for (const o of objects.values()) out.push(o);
+    return out;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.clock.clearTimeout(this.restartTimer);
-    await this.listWatch.stop();
+    this.abort.abort();
+    this.wake?.();
+    await this.loop;
+    this.loop = undefined;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        if (!this.listed) await this.relist();
+        await this.watch();
+      } catch (err) {
+        if (this.abort.signal.aborted) return;
+        if (err instanceof ApiError && err.code === 410) {
+          // The resourceVersion is too old to watch from (or a continue token expired): list again.
+          this.listed = false;
+          continue;
+        }
+        await this.backOff(err);
+      }
+    }
+  }
+
+  private async backOff(err: unknown): Promise<void> {
+    const delay = this.restartDelayMs;
+    this.restartDelayMs = Math.min(RESTART_MAX_MS, delay * 2);
+    this.outage.failed(this.type.plural, errorMessage(err), delay);
+    await new Promise<void>((resolve) => {
+      const handle = this.clock.setTimeout(resolve, delay);
+      this.wake = (): void => {
+        this.clock.clearTimeout(handle);
+        resolve();
+      };
+    });
+    this.wake = undefined;
   }
 
   /** A list succeeded or a watch was accepted: the next failure starts the backoff again. */
@@ -135,53 +162,109 @@ export class Informer<T extends KubernetesObject> {
     this.outage.recovered(this.type.plural);
   }
 
-  private onError(err: unknown): void {
-    if (this.stopped) return;
-    const delay = this.restartDelayMs;
-    this.restartDelayMs = Math.min(RESTART_MAX_MS, delay * 2);
-    this.outage.failed(this.type.plural, errorMessage(err), delay);
-    this.restartTimer = this.clock.setTimeout(() => {
-      this.listWatch.start().catch((e: unknown) => {
-        this.onError(e);
-      });
-    }, delay);
-  }
-}
-
-/**
- * A Watch that transforms each object before the cache sees it, reports each watch request when it
- * ends, with its status code, for posture_kube_requests_total (a watch is long-lived, so it is
- * counted when it closes), and says when the API server accepted a watch (HTTP 200).
- */
-class CountingWatch extends Watch {
-  constructor(
-    kubeConfig: KubeConfig,
-    private readonly onWatchEnd: (code: string) => void,
-    private readonly transform: (object: unknown) => unknown,
-    private readonly onAccepted: () => void,
-  ) {
-    super(kubeConfig);
+  private query(extra: Record<string, string>): Record<string, string> {
+    const q: Record<string, string> = { ...extra };
+    if (this.options.labelSelector !== undefined) q.labelSelector = this.options.labelSelector;
+    return q;
   }
 
-  override async watch(...[path, query, callback, done]: Parameters<Watch['watch']>): ReturnType<Watch['watch']> {
-    const transformed = (phase: string, apiObj: unknown, watchObj?: unknown): void => {
-      // ERROR and BOOKMARK events carry a Status or a bare metadata, which must reach the cache as is.
-      callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? this.transform(apiObj) : apiObj, watchObj);
-    };
-    const state = { ended: false };
-    const controller = await super.watch(path, query, transformed, (err: unknown) => {
-      state.ended = true;
-      this.onWatchEnd(watchCode(err));
-      done(err);
-    });
-    // Watch.watch resolves once the response headers are in; a refused watch has ended by then.
-    if (!state.ended) this.onAccepted();
-    return controller;
+  /**
+   * Page by page, each page projected before the next is asked for: a namespace full of large
+   * objects never sits in memory as one response. Then the cache becomes the list: objects not in
+   * it are deleted, new ones added, changed ones updated, each with its event.
+   */
+  private async relist(): Promise<void> {
+    const fresh = new Map<string, Map<string, T>>();
+    const large = LARGE_OBJECT_KINDS.has(this.type.plural) && this.options.metadataOnly !== true;
+    let next: string | undefined;
+    let resourceVersion = '';
+    do {
+      const query = this.query({ limit: String(large ? LARGE_OBJECT_PAGE_SIZE : LIST_PAGE_SIZE) });
+      if (next !== undefined) query.continue = next;
+      const req: KubeRequest = { verb: 'list', resource: this.type.plural, method: 'GET', path: collectionPath(this.type), query };
+      if (this.options.metadataOnly === true) req.accept = METADATA_LIST;
+      const page = await this.client.request<{ items?: unknown[]; metadata?: { continue?: string; resourceVersion?: string } }>(req);
+      for (const item of page.items ?? []) {
+        const o = this.transform(item) as T;
+        const ns = o.metadata?.namespace ?? '';
+        let objects = fresh.get(ns);
+        if (objects === undefined) fresh.set(ns, (objects = new Map<string, T>()));
+        objects.set(o.metadata?.name ?? '', o);
+      }
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+      const token = page.metadata?.continue;
+      next = token === undefined || token === '' ? undefined : token;
+    } while (next !== undefined);
+    this.recovered();
+    const old = new Map(this.store);
+    this.store.clear();
+    for (const [ns, objects] of fresh) this.store.set(ns, objects);
+    this.latest = resourceVersion;
+    this.listed = true;
+    for (const [ns, objects] of fresh) {
+      const before = old.get(ns);
+      for (const [name, o] of objects) {
+        const was = before?.get(name);
+        before?.delete(name);
+        if (was === undefined) this.emit('add', o);
+        else if (was.metadata?.resourceVersion !== o.metadata?.resourceVersion) this.emit('update', o);
+      }
+    }
+    for (const objects of old.values()) for (const o of objects.values()) this.emit('delete', o);
+    this.markSynced();
   }
-}
 
-function watchCode(err: unknown): string {
-  if (err === null || err === undefined) return '200';
-  const code = (err as { statusCode?: unknown }).statusCode;
-  return typeof code === 'number' ? String(code) : 'error';
+  /** One watch from the last resourceVersion until the API server ends it; events applied as they come. */
+  private async watch(): Promise<void> {
+    const query = this.query({ watch: 'true', allowWatchBookmarks: 'true', resourceVersion: this.latest, timeoutSeconds: String(WATCH_TIMEOUT_S + Math.floor(Math.random() * WATCH_TIMEOUT_S)) });
+    const req: KubeRequest = { verb: 'watch', resource: this.type.plural, method: 'GET', path: collectionPath(this.type), query };
+    if (this.options.metadataOnly === true) req.accept = METADATA_WATCH;
+    let code = 'error';
+    try {
+      const stream = await this.client.stream(req, this.abort.signal);
+      code = '200';
+      this.recovered();
+      const lines = new WatchLines();
+      for await (const chunk of stream.body) {
+        for (const line of lines.push(chunk)) this.apply(JSON.parse(line) as WatchEvent);
+      }
+    } catch (err) {
+      if (err instanceof ApiError) code = String(err.code);
+      if (!this.stopped) throw err;
+    } finally {
+      this.onWatchEnd(code);
+    }
+  }
+
+  private apply(event: WatchEvent): void {
+    if (event.type === 'ERROR') {
+      const status = event.object as { code?: number; reason?: string; message?: string } | undefined;
+      throw new ApiError(status?.code ?? 500, status?.reason ?? 'Unknown', status?.message ?? 'watch error', 'GET', collectionPath(this.type));
+    }
+    const raw = event.object as InformerObject | undefined;
+    const rv = raw?.metadata?.resourceVersion;
+    if (event.type === 'BOOKMARK') {
+      if (rv !== undefined) this.latest = rv;
+      return;
+    }
+    if (event.type !== 'ADDED' && event.type !== 'MODIFIED' && event.type !== 'DELETED') return;
+    const o = this.transform(raw) as T;
+    const ns = o.metadata?.namespace ?? '';
+    const name = o.metadata?.name ?? '';
+    let objects = this.store.get(ns);
+    const known = objects?.has(name) === true;
+    if (event.type === 'DELETED') {
+      objects?.delete(name);
+      if (objects?.size === 0) this.store.delete(ns);
+    } else {
+      if (objects === undefined) this.store.set(ns, (objects = new Map<string, T>()));
+      objects.set(name, o);
+    }
+    if (rv !== undefined) this.latest = rv;
+    this.emit(event.type === 'DELETED' ? 'delete' : known ? 'update' : 'add', o);
+  }
+
+  private emit(event: 'add' | 'update' | 'delete', o: T): void {
+    for (const handler of this.handlers) handler(event, o);
+  }
 }

@@ -1,6 +1,5 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
-import type { ApiClient } from '../kube/client.js';
+import type { ApiClient, WatchClient } from '../kube/client.js';
 import { errorMessage } from '../kube/errors.js';
 import type { LeaseStore } from '../kube/lease.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -12,8 +11,7 @@ import { OutageLog } from './outage.js';
 import { ALWAYS_OPEN, WriteGate } from './writegate.js';
 
 export interface ManagerOptions {
-  kubeConfig: KubeConfig;
-  client: ApiClient;
+  client: WatchClient;
   log: Logger;
   metrics: Metrics;
   clock?: Clock;
@@ -53,12 +51,12 @@ export class Manager {
   private stopping = false;
 
   constructor(private readonly options: ManagerOptions) {
-    const { kubeConfig, client, log, metrics } = options;
+    const { client, log, metrics } = options;
     const clock = (this.clock = options.clock ?? systemClock);
     const onWatchEnd = (resource: string, code: string): void => {
       metrics.kubeRequests.inc({ verb: 'watch', resource, code });
     };
-    this.caches = new Caches({ kubeConfig, client, log, clock, onWatchEnd });
+    this.caches = new Caches({ client, log, clock, onWatchEnd });
     this.failures = new OutageLog(log, clock, 'reconcile');
     this.controllerMetrics = {
       dequeued: (ms) => {

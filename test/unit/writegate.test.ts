@@ -113,14 +113,11 @@ describe('write gate: a writer checks it still leads before each write', () => {
   });
 
   it('the manager writes through the elector and counts refused writes in posture_writes_fenced_total', async () => {
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromOptions({ clusters: [{ name: 'c', server: 'https://127.0.0.1:1' }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
     const metrics = new Metrics({ defaultMetrics: false });
     const inner = new RecordingClient();
     const lost: string[] = [];
     const clock = world.clock();
     const manager = new Manager({
-      kubeConfig,
       client: inner,
       log: winston.createLogger({ silent: true }),
       metrics,

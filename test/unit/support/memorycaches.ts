@@ -1,13 +1,26 @@
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../../src/api/names.js';
+import { compactManaged, managedCache, MANAGED_TYPES } from '../../../src/kube/resources.js';
 import type { CacheReader, CachedObject } from '../../../src/runtime/caches.js';
 import { Emitter, type Source } from '../../../src/runtime/source.js';
 
-/** The shared caches as a controller sees them, held in memory: set() and remove() emit events. */
+const MANAGED = new Map(MANAGED_TYPES.map((t) => [t.plural, t]));
+
+/**
+ * The shared caches as a controller sees them, held in memory: set() and remove() emit events. As in
+ * the operator, an object of a managed kind labelled ours is in two caches: the kind's (what the
+ * audit reads) and the managed cache of that kind (projected as planning reads it).
+ */
 export class MemoryCaches implements CacheReader {
   private readonly objects = new Map<string, Map<string, CachedObject>>();
   private readonly emitters = new Map<string, Emitter<CachedObject>>();
   private readonly versions = new Map<string, string>();
 
   set(plural: string, object: CachedObject): void {
+    const type = MANAGED.get(plural);
+    if (type !== undefined) {
+      if (object.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE) this.set(managedCache(plural), compactManaged(type, object) as CachedObject);
+      else this.remove(managedCache(plural), object.metadata?.name ?? '', object.metadata?.namespace);
+    }
     const byKey = this.byPlural(plural);
     const key = keyOf(object.metadata?.namespace, object.metadata?.name ?? '');
     const event = byKey.has(key) ? 'update' : 'add';
@@ -18,6 +31,7 @@ export class MemoryCaches implements CacheReader {
   }
 
   remove(plural: string, name: string, namespace?: string): void {
+    if (MANAGED.has(plural)) this.remove(managedCache(plural), name, namespace);
     const byKey = this.byPlural(plural);
     const object = byKey.get(keyOf(namespace, name));
     if (object === undefined) return;
@@ -27,6 +41,7 @@ export class MemoryCaches implements CacheReader {
 
   /** Says the cache of a resource has observed up to this resourceVersion. */
   observed(plural: string, resourceVersion: string): void {
+    if (MANAGED.has(plural)) this.versions.set(managedCache(plural), resourceVersion);
     this.versions.set(plural, resourceVersion);
   }
 

@@ -1,11 +1,11 @@
-import type { ApiClient, KubeRequest } from '../../../src/kube/client.js';
+import type { KubeRequest, KubeStream, WatchClient } from '../../../src/kube/client.js';
 
 /**
  * An ApiClient that records every request and answers as the API server would for the writes a
  * controller sends: an apply or patch returns its body with a new resourceVersion. fail() makes
  * matching requests throw.
  */
-export class RecordingClient implements ApiClient {
+export class RecordingClient implements WatchClient {
   readonly requests: KubeRequest[] = [];
   private version = 100;
   private failing: ((req: KubeRequest) => Error | undefined) | undefined;
@@ -34,6 +34,11 @@ export class RecordingClient implements ApiClient {
       return Promise.resolve({ ...base, ...body, metadata: { ...base.metadata, ...body.metadata, labels, resourceVersion: String(++this.version) } } as T);
     }
     return Promise.resolve({ ...body, metadata: { ...body.metadata, resourceVersion: String(++this.version) } } as T);
+  }
+
+  /** No watches in unit tests: the caches are MemoryCaches there. */
+  stream(req: KubeRequest): Promise<KubeStream> {
+    return Promise.reject(new Error(`RecordingClient: no watch (${req.path})`));
   }
 
   /** "VERB resource path" of each request, for assertions that read like a log. */

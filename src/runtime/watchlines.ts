@@ -1,0 +1,20 @@
+/** The most one watch event may take: the API server's own request limit (etcd's 1.5 MiB) with room. */
+export const MAX_EVENT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Splits a watch response (one JSON event per line) into lines as chunks arrive. A chunk may end
+ * mid-line or mid-character; only the unfinished tail is kept between chunks, and a line longer
+ * than any event the API server can send is refused rather than buffered without end.
+ */
+export class WatchLines {
+  private readonly decoder = new TextDecoder();
+  private tail = '';
+
+  push(chunk: Uint8Array): string[] {
+    const text = this.tail + this.decoder.decode(chunk, { stream: true });
+    const parts = text.split('\n');
+    this.tail = parts.pop() ?? '';
+    if (this.tail.length > MAX_EVENT_BYTES) throw new Error(`watch: an event of over ${MAX_EVENT_BYTES} bytes`);
+    return parts.filter((line) => line.trim() !== '');
+  }
+}
