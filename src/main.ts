@@ -9,7 +9,7 @@ import { KubeClient } from './kube/client.js';
 import { EventRecorder } from './kube/events.js';
 import { errorMessage } from './kube/errors.js';
 import { holderIdentity, KubeLeaseStore, LEASE_NAME } from './kube/lease.js';
-import { loadKubeConfig } from './kubeconfig.js';
+import { loadClusterAccess } from './kubeconfig.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { secureServing } from './observability/securemetrics.js';
@@ -34,9 +34,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   const log = createLogger(config.logLevel);
   const metrics = new Metrics();
   metrics.leader.set(0);
-  const kubeConfig = loadKubeConfig(options.kubeconfig, process.env);
+  const cluster = await loadClusterAccess(options.kubeconfig, process.env);
   const client = await KubeClient.create(
-    kubeConfig,
+    cluster,
     (verb, resource, code) => {
       metrics.kubeRequests.inc({ verb, resource, code });
     },

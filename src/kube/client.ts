@@ -1,8 +1,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { RequestOptions } from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
 import { fetch, request as undiciRequest, type Dispatcher } from 'undici';
-import { apiServerDispatcher } from './dispatcher.js';
+import type { ClusterAccess } from './access.js';
+import { kubeConfigAccess } from './dispatcher.js';
 import { ApiError, errorMessage } from './errors.js';
 import { STARTUP_GRACE_MS, StartupGrace } from './startupgrace.js';
 
@@ -129,14 +129,12 @@ export class KubeClient implements WatchClient {
   readonly grace: StartupGrace;
 
   private constructor(
-    private readonly kubeConfig: KubeConfig,
+    private readonly access: ClusterAccess,
     private readonly agent: Dispatcher,
     private readonly count: RequestCounter,
     options: KubeClientOptions,
   ) {
-    const cluster = kubeConfig.getCurrentCluster();
-    if (cluster === null) throw new Error('kubeconfig has no current cluster');
-    this.server = cluster.server.replace(/\/$/, '');
+    this.server = access.server.replace(/\/$/, '');
     this.maxRetries = options.maxRetries ?? 3;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -144,10 +142,12 @@ export class KubeClient implements WatchClient {
     this.grace = new StartupGrace(Date.now, options.restartGraceMs ?? STARTUP_GRACE_MS);
   }
 
-  static async create(kubeConfig: KubeConfig, count: RequestCounter, connections = 32, options: KubeClientOptions = {}): Promise<KubeClient> {
+  /** From a ClusterAccess (src/kubeconfig.ts: no client library), or a client-node KubeConfig (the CLI, tools, tests). */
+  static async create(cluster: KubeConfig | ClusterAccess, count: RequestCounter, connections = 32, options: KubeClientOptions = {}): Promise<KubeClient> {
     const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
     const pool = { connections, headersTimeoutMs: options.headersTimeoutMs ?? timeoutMs, bodyTimeoutMs: options.bodyTimeoutMs ?? timeoutMs };
-    return new KubeClient(kubeConfig, await apiServerDispatcher(kubeConfig, pool), count, options);
+    const access = 'dispatcher' in cluster && 'headers' in cluster ? cluster : kubeConfigAccess(cluster);
+    return new KubeClient(access, await access.dispatcher(pool), count, options);
   }
 
   /**
@@ -273,11 +273,7 @@ export class KubeClient implements WatchClient {
   private async authHeaders(): Promise<Record<string, string>> {
     // Tokens from files (in-cluster) rotate, so headers are re-read now and then, not once.
     if (Date.now() - this.headersAt > HEADER_REFRESH_MS) {
-      const opts: RequestOptions = {};
-      await this.kubeConfig.applyToHTTPSOptions(opts);
-      this.headers = Object.fromEntries(
-        Object.entries(opts.headers ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'),
-      );
+      this.headers = await this.access.headers();
       this.headersAt = Date.now();
     }
     return this.headers;

@@ -6,7 +6,9 @@ import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterAccess } from '../../src/kube/access.js';
 import { KubeClient } from '../../src/kube/client.js';
+import { loadClusterAccess } from '../../src/kubeconfig.js';
 import { errorMessage } from '../../src/kube/errors.js';
 import { selfSignedCertificate } from '../../src/observability/selfsigned.js';
 
@@ -46,10 +48,33 @@ function kubeconfigYaml(cluster: Record<string, unknown>, user: Record<string, u
   });
 }
 
-async function get(yaml: string): Promise<unknown> {
+/** Through client-node's KubeConfig, as the CLI and tools read a kubeconfig. */
+async function viaClientNode(yaml: string): Promise<KubeConfig> {
   const kc = new KubeConfig();
   kc.loadFromString(yaml);
-  const client = await KubeClient.create(kc, () => undefined);
+  return Promise.resolve(kc);
+}
+
+let fileCount = 0;
+/** Through the operator's own loader: from a file, without client-node where the kubeconfig is simple. */
+async function viaOperatorLoader(yaml: string): Promise<ClusterAccess> {
+  const path = join(tmpdir(), `posture-kubeconn-${process.pid}-${fileCount++}.yaml`);
+  writeFileSync(path, yaml);
+  try {
+    return await loadClusterAccess(path, {});
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+const LOADERS = [
+  ['client-node KubeConfig', viaClientNode],
+  ['the operator loader (src/kubeconfig.ts)', viaOperatorLoader],
+] as const;
+
+for (const [loaderName, load] of LOADERS) {
+async function get(yaml: string): Promise<unknown> {
+  const client = await KubeClient.create(await load(yaml), () => undefined);
   try {
     return await client.request({ verb: 'get', resource: 'namespaces', method: 'GET', path: '/api/v1/namespaces/default' });
   } finally {
@@ -57,7 +82,7 @@ async function get(yaml: string): Promise<unknown> {
   }
 }
 
-describe('kube connection: what the kubeconfig says is honoured', () => {
+describe(`kube connection: what the kubeconfig says is honoured (${loaderName})`, () => {
   // The API server's certificate names only SERVER_NAME, not 127.0.0.1, as behind a tunnel.
   const tls = selfSignedCertificate([SERVER_NAME]);
   const ca = Buffer.from(tls.cert).toString('base64');
@@ -141,6 +166,8 @@ describe('kube connection: what the kubeconfig says is honoured', () => {
     });
   });
 });
+
+}
 
 describe('errorMessage', () => {
   it('follows causes, skips repeats, and opens an AggregateError', () => {
