@@ -54,11 +54,12 @@ function byName(a: CachedObject, b: CachedObject): number {
 }
 
 /**
- * Everything the namespace checks read for one namespace, from the caches. Lists are sorted by
+ * Everything the namespace checks read for one namespace, from the caches (ConfigMap data, which
+ * the operator's cache does not hold, from configMapData). Lists are sorted by
  * name: cache order depends on event history, and messages that name several objects must not
  * change (nor the PolicyReport be rewritten) when only the order did.
  */
-export function gatherAuditInput(cache: CacheView, namespace: string, config: AuditConfig): AuditInput {
+export function gatherAuditInput(cache: CacheView, namespace: string, config: AuditConfig, configMapData?: ReadonlyMap<string, ConfigMap['data']>): AuditInput {
   const view: CacheView = { get: (p, n, ns) => cache.get(p, n, ns), list: (p, ns) => [...cache.list(p, ns)].sort(byName) };
   const ns = view.get('namespaces', namespace);
   const workloadObjects: WorkloadObject[] = [];
@@ -89,7 +90,8 @@ export function gatherAuditInput(cache: CacheView, namespace: string, config: Au
     networkPolicies: view.list('networkpolicies', namespace).map((o): NetworkPolicy => ({ name: name(o), spec: o.spec as NetworkPolicy['spec'] })),
     resourceQuotas: view.list('resourcequotas', namespace).map((o): ResourceQuota => ({ name: name(o), spec: (o.spec ?? {}) })),
     limitRanges: view.list('limitranges', namespace).map((o): LimitRange => ({ name: name(o), spec: (o.spec ?? { limits: [] }) as LimitRange['spec'] })),
-    configMaps: view.list('configmaps', namespace).map((o): ConfigMap => ({ name: name(o), annotations: annotations(o), data: o.data as ConfigMap['data'] })),
+    // Data read on demand (ConfigMapData) when given; else as the cache holds it (the CLI's files).
+    configMaps: view.list('configmaps', namespace).map((o): ConfigMap => ({ name: name(o), annotations: annotations(o), data: configMapData === undefined ? (o.data as ConfigMap['data']) : configMapData.get(name(o)) })),
     persistentVolumeClaims: view.list('persistentvolumeclaims', namespace).map((o): NamedObject => ({ name: name(o) })),
     config,
   };

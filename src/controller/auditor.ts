@@ -12,6 +12,7 @@ import { managedLabels, ownerReference } from '../render/objects.js';
 import type { ValidBaseline } from '../render/selection.js';
 import type { CacheView } from '../runtime/caches.js';
 import { auditConfig, gatherAuditInput } from './auditinput.js';
+import type { ConfigMapData } from './configmapdata.js';
 import { reduceFindings, type AuditStore } from './auditstore.js';
 import type { BaselineRegistry } from './baselines.js';
 import type { ResultStore } from './results.js';
@@ -30,7 +31,12 @@ export interface AuditorDeps {
   reportsEnabled: () => boolean;
   /** One per audit: when evaluation steps aside for the event loop. Default: every 10 ms. */
   slicer?: () => TimeSlicer;
+  /** ConfigMap data on demand; without it, the data the cache holds (tests). */
+  configMaps?: ConfigMapData;
 }
+
+/** The check that reads ConfigMap data: when a baseline disables it, none is read. */
+const CONFIGMAP_DATA_CHECK = 'SEC-001';
 
 /** Hears of each PolicyReport write, for the log. */
 type Wrote = (what: string, meta: Record<string, unknown>) => void;
@@ -67,12 +73,13 @@ export class Auditor {
       audits.delete(namespace);
       this.open.delete(namespace);
       this.reported.delete(namespace);
+      this.deps.configMaps?.forget(namespace);
       if (await this.removeReport(namespace)) wrote('deleted', { resource: POLICY_REPORT.plural, name: POLICY_REPORT_NAME });
       return;
     }
     const baseline = known.parsed.baseline;
     const slicer = this.deps.slicer?.() ?? new TimeSlicer();
-    const input = gatherAuditInput(caches, namespace, auditConfig(baseline.spec.audit, baseline.spec.podSecurity?.enforce));
+    const input = gatherAuditInput(caches, namespace, auditConfig(baseline.spec.audit, baseline.spec.podSecurity?.enforce), await this.configMapData(namespace, baseline));
     const at = now();
     // In slices, and a yield between the steps after it, each a pass over every finding: a change
     // that lands meanwhile enqueues this namespace again, as for any reconcile.
@@ -121,6 +128,14 @@ export class Auditor {
   forget(namespace: string): void {
     this.open.delete(namespace);
     this.reported.delete(namespace);
+    this.deps.configMaps?.forget(namespace);
+  }
+
+  private async configMapData(namespace: string, baseline: ValidBaseline): Promise<ReadonlyMap<string, Readonly<Record<string, string>> | undefined> | undefined> {
+    const reader = this.deps.configMaps;
+    if (reader === undefined) return undefined;
+    if (baseline.spec.audit.disabledChecks.includes(CONFIGMAP_DATA_CHECK)) return new Map();
+    return reader.read(namespace, this.deps.caches.list('configmaps', namespace));
   }
 
   /** Whether an event shows the namespace's report changed or gone by someone else's hand. */

@@ -5,7 +5,8 @@ import { evaluateCluster } from '../audit/evaluate.js';
 import type { Finding, ServerVersion } from '../audit/types.js';
 import type { ApiClient } from '../kube/client.js';
 import type { EventRecorder } from '../kube/events.js';
-import { CACHED_TYPES, compact, compactManaged, managedCache, MANAGED_TYPES, SECURITY_BASELINE } from '../kube/resources.js';
+import { CACHED_TYPES, compact, compactManaged, managedCache, MANAGED_TYPES, METADATA_ONLY_PLURALS, SECURITY_BASELINE } from '../kube/resources.js';
+import { ConfigMapData } from './configmapdata.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Manager } from '../runtime/manager.js';
 import { Emitter } from '../runtime/source.js';
@@ -41,7 +42,7 @@ export function addControllers(manager: Manager, deps: OperatorDeps): void {
   const { caches, clock } = manager;
   // Every kind the audit reads, the managed kinds too (a tenant's own NetworkPolicies and RoleBindings
   // are audited), with what the checks read.
-  for (const type of CACHED_TYPES) caches.add(type, (o) => compact(type.plural, o));
+  for (const type of CACHED_TYPES) caches.add(type, (o) => compact(type.plural, o), { metadataOnly: METADATA_ONLY_PLURALS.has(type.plural) });
   // Our own objects of each managed kind, by label, as planning and drift attribution read them.
   for (const type of MANAGED_TYPES) caches.add(type, (o) => compactManaged(type, o), { name: managedCache(type.plural), labelSelector: MANAGED_SELECTOR });
   const baselines = new BaselineRegistry();
@@ -125,6 +126,7 @@ export function addControllers(manager: Manager, deps: OperatorDeps): void {
       events,
       now: () => new Date(clock.now()),
       reportsEnabled: () => reports.reportsEnabled,
+      configMaps: new ConfigMapData(client),
       reportsChanged,
       concurrency: deps.concurrency,
       enforced: enforcement.reconciled,

@@ -30,6 +30,11 @@ export interface Kind {
   normalize?: (content: Record<string, unknown>) => Record<string, unknown>;
   /** An audited kind whose pod template the workload checks read. */
   workload?: boolean;
+  /**
+   * Watched metadata-only (PartialObjectMetadata): its contents never reach the process, and what a
+   * check reads of them is read on demand (ConfigMap data: src/controller/configmapdata.ts).
+   */
+  metadataOnly?: boolean;
   /** The verbs the ClusterRole grants, and why: the generated rule's comment. */
   verbs: readonly Verb[];
   why: string;
@@ -85,7 +90,7 @@ export const KINDS: readonly Kind[] = [
   audited('batch', 'CronJob', 'cronjobs', projectCronJob, true),
   audited('', 'Service', 'services', keepSpec('type', 'ports', 'externalIPs', 'loadBalancerSourceRanges')),
   audited('networking.k8s.io', 'Ingress', 'ingresses', keepSpec('tls')),
-  audited('', 'ConfigMap', 'configmaps', projectConfigMap),
+  { ...audited('', 'ConfigMap', 'configmaps', projectConfigMap), metadataOnly: true },
   audited('', 'PersistentVolumeClaim', 'persistentvolumeclaims', keep()),
   audited('', 'ServiceAccount', 'serviceaccounts', keep('automountServiceAccountToken')),
   { ...audited(RBAC, 'ClusterRole', 'clusterroles', keep('rules')), namespaced: false, verbs: ['list', 'watch'], why: 'Cluster-wide RBAC the audit follows from the namespace\'s bindings.' },

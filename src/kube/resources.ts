@@ -42,6 +42,9 @@ export const AUDITED_TYPES: readonly ResourceType[] = KINDS.filter((k) => k.role
 /** Every kind a shared informer watches from the start; the PolicyReport informer is added once its CRD is found. */
 export const CACHED_TYPES: readonly ResourceType[] = KINDS.filter((k) => k.cached).map(typeOf);
 
+/** Kinds whose informers are metadata-only (their contents are read on demand). */
+export const METADATA_ONLY_PLURALS: ReadonlySet<string> = new Set(KINDS.filter((k) => k.metadataOnly === true).map((k) => k.plural));
+
 /** spec.guard's policies and bindings (cluster-scoped), written by the guard controller. */
 export const ADMISSION_TYPES: readonly ResourceType[] = KINDS.filter((k) => k.role === 'admission').map(typeOf);
 
