@@ -82,7 +82,9 @@ async function get(yaml: string): Promise<unknown> {
   }
 }
 
-describe(`kube connection: what the kubeconfig says is honoured (${loaderName})`, () => {
+describe(`kube connection: what the kubeconfig says is honoured (${loaderName})`, function () {
+  // The operator loader imports client-node on first need (proxy-url, exec): seconds on a busy machine.
+  this.timeout(30_000);
   // The API server's certificate names only SERVER_NAME, not 127.0.0.1, as behind a tunnel.
   const tls = selfSignedCertificate([SERVER_NAME]);
   const ca = Buffer.from(tls.cert).toString('base64');
