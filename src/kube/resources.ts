@@ -8,8 +8,6 @@ export interface ResourceType {
   kind: string;
   plural: string;
   namespaced: boolean;
-  /** Only these are watched (a label selector), when the kind is shared with others. */
-  labelSelector?: string;
 }
 
 /** A kind the operator generates in namespaces, and the top-level fields it renders for it. */
@@ -18,7 +16,7 @@ export interface ManagedType extends ResourceType {
 }
 
 function typeOf(k: Kind): ResourceType {
-  return { apiVersion: apiVersionOf(k), kind: k.kind, plural: k.plural, namespaced: k.namespaced, ...(k.labelSelector === undefined ? {} : { labelSelector: k.labelSelector }) };
+  return { apiVersion: apiVersionOf(k), kind: k.kind, plural: k.plural, namespaced: k.namespaced };
 }
 
 const ALL: readonly ResourceType[] = KINDS.map(typeOf);
@@ -34,7 +32,6 @@ export const NAMESPACE = typeOfKind('Namespace');
 export const SECURITY_BASELINE = typeOfKind('SecurityBaseline');
 export const EVENT = typeOfKind('Event');
 export const POLICY_REPORT = typeOfKind('PolicyReport');
-export const CONTROLLER_REVISION = typeOfKind('ControllerRevision');
 
 /** The kinds the operator creates in namespaces, in the order it applies them. */
 export const MANAGED_TYPES: readonly ManagedType[] = KINDS.filter((k) => k.role === 'managed').map((k) => ({ ...typeOf(k), contentKeys: k.contentKeys ?? [] }));

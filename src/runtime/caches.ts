@@ -76,7 +76,7 @@ export class Caches implements CacheReader {
       clock,
       outage: this.outage,
       ...(project === undefined ? {} : { transform: project }),
-      ...((options.labelSelector ?? type.labelSelector) === undefined ? {} : { labelSelector: options.labelSelector ?? type.labelSelector }),
+      ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
       ...(options.metadataOnly === undefined ? {} : { metadataOnly: options.metadataOnly }),
       onWatchEnd: (code) => onWatchEnd?.(type.plural, code),
     });
