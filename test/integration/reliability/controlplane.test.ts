@@ -13,8 +13,14 @@ const BASELINE = 'faults';
 const TIER = { 'posture.dev/tier': 'faults' };
 const NAMESPACES = Array.from({ length: 12 }, (_, i) => `faults-${String(i).padStart(2, '0')}`);
 const OUTAGE_MS = 15_000;
-/** One informer per watched resource: the baselines, namespaces, five managed and fourteen audited kinds. */
+/** Watched resources: the baselines, namespaces, five managed and fourteen audited kinds. */
 const INFORMERS = 21;
+/**
+ * The five managed kinds are watched twice: cluster-wide for the audit and by the managed-by label
+ * for enforcement (docs/decisions/0014). The watch metric counts per resource, so the bound per
+ * informer is multiplied by this.
+ */
+const INFORMERS_PER_RESOURCE: Record<string, number> = { networkpolicies: 2, resourcequotas: 2, limitranges: 2, roles: 2, rolebindings: 2 };
 /**
  * Watch restarts back off 0.5 s, 1 s, 2 s ... 30 s; an outage of 15 s (plus the API server's start)
  * fits in 7 attempts per informer. A hot loop would be one every 500 ms: 40 per informer.
@@ -111,6 +117,14 @@ describe('reliability: kube-apiserver and etcd restarts, and watch expiry, under
     return (await logLines(op)).filter((l) => l.time >= since && (l.level === 'warn' || l.level === 'error'));
   }
 
+  /** No informer retried its watch more often than its backoff allows. */
+  function assertBackedOff(failures: Record<string, number>): void {
+    for (const [resource, n] of Object.entries(failures)) {
+      const informers = INFORMERS_PER_RESOURCE[resource] ?? 1;
+      assert.ok(n <= MAX_ATTEMPTS_PER_INFORMER * informers, `${resource}: ${n} failed watch attempts by ${informers} informer(s) in a 15 s outage`);
+    }
+  }
+
   /** Watch attempts that failed, per resource, between two scrapes. */
   function watchFailures(before: Scrape, after: Scrape): Record<string, number> {
     const out: Record<string, number> = {};
@@ -173,7 +187,7 @@ describe('reliability: kube-apiserver and etcd restarts, and watch expiry, under
       repairedSecondsAfterDrift: (tRepaired - tDrift) / 1000,
     });
     assert.ok(Object.keys(failures).length >= INFORMERS - 2, `every informer saw the outage: ${JSON.stringify(failures)}`);
-    for (const [resource, n] of Object.entries(failures)) assert.ok(n <= MAX_ATTEMPTS_PER_INFORMER, `${resource}: ${n} failed watch attempts in a 15 s outage`);
+    assertBackedOff(failures);
     assert.ok(lines.length <= MAX_OUTAGE_LOG_LINES, `the outage took ${lines.length} log lines:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
   });
 
@@ -245,7 +259,7 @@ describe('reliability: kube-apiserver and etcd restarts, and watch expiry, under
       logMessages: countBy(lines.map((l) => l.message)),
       repairedSecondsAfterDrift: (tRepaired - tDrift) / 1000,
     });
-    for (const [resource, n] of Object.entries(failures)) assert.ok(n <= MAX_ATTEMPTS_PER_INFORMER, `${resource}: ${n} failed watch attempts in a 15 s outage`);
+    assertBackedOff(failures);
     assert.ok(lines.length <= MAX_OUTAGE_LOG_LINES, `${lines.length} log lines:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
   });
 
