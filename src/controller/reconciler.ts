@@ -7,8 +7,7 @@ import { apply, mergePatch } from '../kube/operations.js';
 import { NAMESPACE, resourceTypeOf } from '../kube/resources.js';
 import { renderNamespace } from '../render/index.js';
 import { renderNamespaceLabels } from '../render/namespace.js';
-import { revisionOf } from '../render/revision.js';
-import { selectBaseline, type ValidBaseline } from '../render/selection.js';
+import { selectBaseline } from '../render/selection.js';
 import type { BaselineRegistry } from './baselines.js';
 import { driftRecord } from './driftrecord.js';
 import { grantActions, grantsMessage, ungrantable, withoutGrants, type GrantableBaselines, type Ungrantable } from './grants.js';
@@ -60,8 +59,6 @@ export interface ReconcilerDeps {
   grantable?: GrantableBaselines;
   /** Every write sent, for the log. */
   wrote?: (what: string, meta: Record<string, unknown>) => void;
-  /** The winner as written here: at an earlier revision while a staged rollout has not reached the namespace. */
-  rendition?: (winner: ValidBaseline, namespace: string, existing: readonly ExistingObject[], ns: ExistingNamespace) => ValidBaseline;
 }
 
 /**
@@ -81,11 +78,10 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
   const { winner, losers, excluded } = selectBaseline(deps.baselines.selectable(), { name, labels }, deps.operatorNamespace);
   const existing = deps.managedIn(name);
   const frozen = deps.baselines.frozen();
-  const written = winner === undefined || deps.rendition === undefined ? winner : deps.rendition(winner, name, existing, { labels, annotations });
   let actions = planNamespace({
     namespace: name,
-    desired: written === undefined ? [] : renderNamespace(written, name),
-    desiredLabels: renderNamespaceLabels(written),
+    desired: winner === undefined ? [] : renderNamespace(winner, name),
+    desiredLabels: renderNamespaceLabels(winner),
     existing,
     existingNamespace: { labels, annotations },
     frozenOwners: frozen.uids,
@@ -98,7 +94,6 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
     ...(excluded.length > 0 ? { excluded: excluded.map((b) => b.name) } : {}),
     inSync: actions.length === 0,
     planned: countActions(actions, name),
-    ...(written === undefined ? {} : { revision: revisionOf(written.spec) }),
   };
 
   const previous = deps.results.get(name);

@@ -1,10 +1,10 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { StringDecoder } from 'node:string_decoder';
 import { fetch, request as undiciRequest, type Dispatcher } from 'undici';
 import type { ClusterAccess } from './access.js';
 import { kubeConfigAccess } from './dispatcher.js';
 import { ApiError, errorMessage } from './errors.js';
 import { STARTUP_GRACE_MS, StartupGrace } from './startupgrace.js';
+import { WatchLines } from './watchlines.js';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
 
@@ -223,14 +223,9 @@ export class KubeClient implements WatchClient {
       signal,
     });
     if (res.statusCode !== 200) throw toApiError(res.statusCode, await res.body.text(), { method: 'GET', path });
-    const decoder = new StringDecoder('utf8');
-    let pending = '';
+    const lines = new WatchLines();
     for await (const chunk of res.body) {
-      pending += decoder.write(chunk as Buffer);
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line.trim() === '') continue;
+      for (const line of lines.push(chunk as Buffer)) {
         const event = JSON.parse(line) as { type?: string; object?: Record<string, unknown> };
         yield { type: event.type ?? '', object: event.object ?? {} };
       }

@@ -5,7 +5,7 @@ import { collectionPath, type ResourceType } from '../kube/resources.js';
 import { systemClock, type Clock } from './clock.js';
 import { OutageLog } from './outage.js';
 import type { Handler } from './source.js';
-import { WatchLines } from './watchlines.js';
+import { WatchLines } from '../kube/watchlines.js';
 
 const RESTART_BASE_MS = 500;
 const RESTART_MAX_MS = 30_000;

@@ -11,8 +11,10 @@ export class WatchLines {
   private tail = '';
 
   push(chunk: Uint8Array): string[] {
-    const text = this.tail + this.decoder.decode(chunk, { stream: true });
-    const parts = text.split('\n');
+    const text = this.decoder.decode(chunk, { stream: true });
+    // A large event arrives in many chunks: append until a line ends, so the unfinished tail is
+    // not split again for every chunk (quadratic in the event's size).
+    const parts = text.includes('\n') ? (this.tail + text).split('\n') : [this.tail + text];
     this.tail = parts.pop() ?? '';
     if (this.tail.length > MAX_EVENT_BYTES) throw new Error(`watch: an event of over ${MAX_EVENT_BYTES} bytes`);
     return parts.filter((line) => line.trim() !== '');
