@@ -178,14 +178,15 @@ export class Auditor {
 
   /**
    * What counts as already announced in a namespace this process has not audited yet: everything
-   * failing now when the namespace already has our PolicyReport (the operator restarted and
-   * announced it before), nothing when it has none (its first audit ever).
+   * failing now when an earlier process audited it (the namespace has our PolicyReport, or, without
+   * the PolicyReport API, its baseline's objects were there before this process wrote anything),
+   * nothing on its first audit ever.
    */
   private openInReport(namespace: string, failing: readonly Finding[]): Set<string> {
     const hasReport = this.deps.reportsEnabled() && this.deps.caches.get(POLICY_REPORT.plural, POLICY_REPORT_NAME, namespace) !== undefined;
-    return new Set(hasReport ? failing.map(findingKey) : []);
+    const auditedBefore = hasReport || this.deps.results.get(namespace)?.enforcedBeforeStart === true;
+    return new Set(auditedBefore ? failing.map(findingKey) : []);
   }
-
 
 }
 

@@ -97,6 +97,9 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
   };
 
   const previous = deps.results.get(name);
+  if (previous === undefined ? winner !== undefined && existing.some((e) => e.metadata.labels?.[BASELINE_LABEL] === winner.name) : previous.enforcedBeforeStart === true) {
+    result.enforcedBeforeStart = true;
+  }
   // A baseline leaving the namespace is said before anything of it is removed; on the first
   // reconcile since a start, also one it left while the operator was down (its marks are still here).
   const remembered = previous === undefined ? rememberedOwners([...existing.map((e) => e.metadata.labels?.[BASELINE_LABEL]), annotations[POD_SECURITY_ANNOTATION], deps.reportOwner?.(name)]) : [];

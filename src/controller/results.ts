@@ -17,6 +17,11 @@ export interface NamespaceResult {
   planned: { create: number; update: number; delete: number; examples?: readonly PlannedChange[] };
   /** A terminal error (forbidden, invalid) that retrying will not fix. */
   error?: string;
+  /**
+   * The winner's objects were already in the namespace at this process's first reconcile of it: an
+   * earlier process enforced it, and so audited it and announced what it found.
+   */
+  enforcedBeforeStart?: boolean;
 }
 
 /** Per-namespace results, indexed by every baseline that wins, loses or excludes the namespace. */

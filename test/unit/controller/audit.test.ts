@@ -14,7 +14,7 @@ const privileged = (name: string): Record<string, unknown> => ({
   spec: { containers: [{ name: 'app', image: 'registry.example.com/app:1.0', securityContext: { privileged: true } }] },
 });
 
-function setup(slicer?: () => TimeSlicer): World & { audit: ControllerSpec<string>; audits: AuditStore; enforced: Emitter<string> } {
+function setup(slicer?: () => TimeSlicer): World & { audit: ControllerSpec<string>; audits: AuditStore; results: ResultStore; enforced: Emitter<string> } {
   const w = world();
   const results = new ResultStore();
   const audits = new AuditStore();
@@ -36,7 +36,7 @@ function setup(slicer?: () => TimeSlicer): World & { audit: ControllerSpec<strin
   w.caches.set('namespaces', { metadata: { name: 'shelf' } });
   w.caches.set('pods', privileged('web'));
   results.set('shop', { winner: 'tenants', generation: 1, losers: [], inSync: true, planned: { create: 0, update: 0, delete: 0 } });
-  return { ...w, audit, audits, enforced };
+  return { ...w, audit, audits, results, enforced };
 }
 
 const reportPath = '/apis/wgpolicyk8s.io/v1alpha2/namespaces/shop/policyreports/posture-audit';
@@ -77,6 +77,15 @@ describe('audit controller', () => {
     s.caches.set('policyreports', { metadata: { name: 'posture-audit', namespace: 'shop', labels: { 'app.kubernetes.io/managed-by': 'posture-operator' } } });
     await s.audit.reconcile('shop', context());
     await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(!s.client.lines.some((l) => l.includes('/events')), s.client.lines.join('\n'));
+  });
+
+  it('does not announce again after a restart without the PolicyReport API when the namespace was enforced before the start', async () => {
+    const s = setup();
+    s.results.set('shop', { winner: 'tenants', generation: 1, losers: [], inSync: true, planned: { create: 0, update: 0, delete: 0 }, enforcedBeforeStart: true });
+    await s.audit.reconcile('shop', context());
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(s.audits.get('shop')?.failing.some((f) => f.checkId === 'WL-002'), 'audited all the same');
     assert.ok(!s.client.lines.some((l) => l.includes('/events')), s.client.lines.join('\n'));
   });
 

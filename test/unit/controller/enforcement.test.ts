@@ -267,6 +267,19 @@ describe('namespace enforcement controller', () => {
       assert.deepEqual(r.lost, [['tenants', 'shop', 'unselected', undefined]]);
     });
 
+    it('marks a namespace whose baseline objects were there at the first reconcile as enforced before the start, and keeps the mark', async () => {
+      const first = setup();
+      await first.enforcement.spec.reconcile('shop', context());
+      assert.equal(first.results.get('shop')?.enforcedBeforeStart, undefined, 'this process wrote them');
+      deliver(first.caches, first.client.requests);
+      const results = new ResultStore();
+      const enforcement = enforcementController({ ...first, results, operatorNamespace: 'posture-system', clock: new ManualClock(), concurrency: 1, onDrift: () => undefined });
+      await enforcement.spec.reconcile('shop', context());
+      assert.equal(results.get('shop')?.enforcedBeforeStart, true);
+      await enforcement.spec.reconcile('shop', context());
+      assert.equal(results.get('shop')?.enforcedBeforeStart, true, 'kept by later reconciles');
+    });
+
     it('nothing lost when it still wins, and none on a second reconcile of the same process', async () => {
       const s = await enforced();
       const r = restarted(s);
