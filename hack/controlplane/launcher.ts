@@ -13,6 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** Each control plane's temp dir (PKI, data, logs) starts with this; the tests find operator logs by it. */
+export const CONTROL_PLANE_DIR_PREFIX = 'posture-cp-';
+
 export interface ControlPlaneOptions {
   /** Receives one progress line at a time. Default: stderr with a "controlplane:" prefix. */
   log?: (line: string) => void;
@@ -424,7 +427,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const binDir = await ensureBinaries(log);
   log(`binaries ready in ${binDir} (${elapsed()})`);
 
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'posture-cp-'));
+  const dir = await mkdtemp(path.join(os.tmpdir(), CONTROL_PLANE_DIR_PREFIX));
   const processes: ManagedProcess[] = [];
   const killAll = (): void => {
     for (const p of processes) if (isAlive(p.child)) p.child.kill('SIGKILL');

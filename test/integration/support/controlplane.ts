@@ -1,7 +1,10 @@
 // One real control plane (etcd + kube-apiserver + kube-controller-manager) shared by the whole
 // integration run. Load this file as a mocha root-hook plugin so it is always torn down:
 //   mocha --require test/integration/support/controlplane.ts ...
-import { startControlPlane, type ControlPlane } from '../../../hack/controlplane/launcher.js';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CONTROL_PLANE_DIR_PREFIX, startControlPlane, type ControlPlane } from '../../../hack/controlplane/launcher.js';
 
 // Kept on globalThis rather than in a module variable: mocha loads --require files with require()
 // and test files with import(), and under tsx those can be two instances of this module.
@@ -15,7 +18,36 @@ export function sharedControlPlane(): Promise<ControlPlane> {
   return holder[key];
 }
 
+/** Lines of each operator log printed when a test fails: the control plane's dir goes with it. */
+const FAILURE_LOG_LINES = 80;
+
+/**
+ * The tail of every operator log written during a failed test, from every control plane's temp dir
+ * (some suites start their own): CI keeps nothing else of them once the dir is removed.
+ */
+async function printOperatorLogs(since: number): Promise<void> {
+  const dirs = (await readdir(tmpdir()).catch(() => [])).filter((n) => n.startsWith(CONTROL_PLANE_DIR_PREFIX)).map((n) => join(tmpdir(), n));
+  for (const dir of dirs) {
+    for (const name of (await readdir(dir).catch(() => [])).filter((n) => n.startsWith('operator-') && n.endsWith('.log'))) {
+      const path = join(dir, name);
+      const info = await stat(path).catch(() => undefined);
+      if (info === undefined || info.mtimeMs < since) continue;
+      const lines = (await readFile(path, 'utf8')).split('\n');
+      console.log(`      --- ${name}, last ${FAILURE_LOG_LINES} of ${lines.length} lines ---\n${lines.slice(-FAILURE_LOG_LINES).join('\n')}`);
+    }
+  }
+}
+
+let testStarted = 0;
+
 export const mochaHooks = {
+  beforeEach(): void {
+    testStarted = Date.now();
+  },
+  async afterEach(this: Mocha.Context): Promise<void> {
+    if (this.currentTest?.state !== 'failed') return;
+    await printOperatorLogs(testStarted).catch(() => undefined);
+  },
   async afterAll(this: Mocha.Context): Promise<void> {
     const pending = holder[key];
     holder[key] = undefined;
