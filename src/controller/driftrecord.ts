@@ -1,5 +1,6 @@
 import type { DriftRecord } from '../api/status.js';
 import { fieldManager, labelChangedBy, type FieldsEntry } from '../kube/managedfields.js';
+import { NAMESPACE, resourceTypeOf } from '../kube/resources.js';
 import { lastOtherManager, type Action } from './plan.js';
 
 /**
@@ -22,5 +23,18 @@ export function driftRecord(action: Action, namespace: string, now: Date, nsLabe
       return { time, namespace, kind: action.object.kind, name: action.object.metadata.name, change: 'Modified', by: fieldManager(lastOtherManager(action.existing)) };
     case 'delete':
       return { time, namespace, kind: action.kind, name: action.name, change: 'Modified', by: fieldManager(lastOtherManager(action.existing)) };
+  }
+}
+
+/** The object an action writes, as `<plural>/<name>`: how an answered write finds the drift it undoes. */
+export function actionTarget(action: Action): string {
+  switch (action.type) {
+    case 'labels':
+      return `${NAMESPACE.plural}/${action.namespace}`;
+    case 'create':
+    case 'update':
+      return `${resourceTypeOf(action.object.apiVersion, action.object.kind).plural}/${action.object.metadata.name}`;
+    case 'delete':
+      return `${resourceTypeOf(action.apiVersion, action.kind).plural}/${action.name}`;
   }
 }

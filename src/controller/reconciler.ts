@@ -9,7 +9,7 @@ import { renderNamespace } from '../render/index.js';
 import { renderNamespaceLabels } from '../render/namespace.js';
 import { selectBaseline } from '../render/selection.js';
 import type { BaselineRegistry } from './baselines.js';
-import { driftRecord } from './driftrecord.js';
+import { actionTarget, driftRecord } from './driftrecord.js';
 import { grantActions, grantsMessage, ungrantable, withoutGrants, type GrantableBaselines, type Ungrantable } from './grants.js';
 import { ownerUid, planNamespace, type Action, type ExistingNamespace, type ExistingObject } from './plan.js';
 import { lossesOf, rememberedOwners, type LossCause, type NamespaceResult, type ResultStore } from './results.js';
@@ -106,9 +106,13 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
   const losses = lossesOf(previous, remembered, result, (b) => deps.baselines.selectable().some((v) => v.name === b));
   for (const loss of losses) deps.onLost?.(loss.baseline, name, loss.cause, result.winner);
   if (losses.length > 0) deps.results.set(name, result);
-  const drifted = actions.length > 0 && previous?.inSync === true && previous.winner === result.winner && previous.generation === result.generation;
-  const driftRecords = drifted && winner !== undefined ? actions.map((a) => driftRecord(a, name, deps.now(), labels, ns.metadata?.managedFields)) : [];
-  for (const r of driftRecords) if (winner !== undefined) deps.onDrift(winner.name, r, false);
+  // Drift: the namespace was at this baseline (or was being repaired to it) and no longer is. Each is
+  // reported when found, and repaired as soon as its write is answered, whatever else fails.
+  const reported = new Set(previous?.driftPending ?? []);
+  const drifted = actions.length > 0 && previous !== undefined && (previous.inSync || reported.size > 0) && previous.winner === result.winner && previous.generation === result.generation;
+  const drift = new Map(drifted && winner !== undefined ? actions.map((a) => [actionTarget(a), driftRecord(a, name, deps.now(), labels, ns.metadata?.managedFields)]) : []);
+  for (const [target, r] of drift) if (winner !== undefined && !reported.has(target)) deps.onDrift(winner.name, r, false);
+  const unrepaired = (): Pick<NamespaceResult, 'driftPending'> => (drift.size > 0 ? { driftPending: [...drift.keys()] } : {});
 
   await releaseOrphans(deps, name, existing, { labels, annotations });
 
@@ -129,26 +133,31 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
       actions = withoutGrants(actions);
     }
   }
-  const failure = await execute(
-    deps.client,
-    actions,
-    labels[PROTECTED_LABEL],
-    (plural, object, change, answer) => {
-      deps.onWritten?.(name, plural, object, answer);
-      deps.wrote?.(change, { resource: plural, name: object, namespace: name, resourceVersion: answer?.metadata?.resourceVersion });
-    },
-    deps.gate,
-  );
+  const written = (plural: string, object: string, change: string, answer: Answer | undefined): void => {
+    deps.onWritten?.(name, plural, object, answer);
+    deps.wrote?.(change, { resource: plural, name: object, namespace: name, resourceVersion: answer?.metadata?.resourceVersion });
+    const repaired = drift.get(`${plural}/${object}`);
+    if (repaired === undefined || winner === undefined) return;
+    drift.delete(`${plural}/${object}`);
+    deps.onDrift(winner.name, repaired, true);
+  };
+  let failure: string | undefined;
+  try {
+    failure = await execute(deps.client, actions, labels[PROTECTED_LABEL], written, deps.gate);
+  } catch (err) {
+    // Retried with backoff: what is still unrepaired is remembered, so it is not reported again.
+    if (drift.size > 0) deps.results.set(name, { ...result, ...unrepaired() });
+    throw err;
+  }
   const error = [refusedGrants, failure].filter((e) => e !== undefined).join('\n');
   if (error !== '') {
     // A write refused after the dry run accepted: the next namespace dry-runs again.
     if (failure !== undefined) deps.grantable?.forget(grantKey);
     deps.log.error('cannot enforce namespace', { namespace: name, baseline: result.winner, error });
-    deps.results.set(name, { ...result, error });
+    deps.results.set(name, { ...result, error, ...unrepaired() });
     if (result.winner !== undefined) deps.onFailed?.(result.winner, name, error);
     return;
   }
-  for (const r of driftRecords) if (winner !== undefined) deps.onDrift(winner.name, r, true);
   deps.results.set(name, { ...result, inSync: true, planned: { create: 0, update: 0, delete: 0 } });
   deps.onCompleted?.(name);
 }

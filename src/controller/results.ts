@@ -22,6 +22,11 @@ export interface NamespaceResult {
    * earlier process enforced it, and so audited it and announced what it found.
    */
   enforcedBeforeStart?: boolean;
+  /**
+   * Drift already reported as detected whose repair has not been written yet (`<plural>/<name>`):
+   * a reconcile that failed part-way leaves it, so the next one reports it repaired, not found again.
+   */
+  driftPending?: readonly string[];
 }
 
 /** Per-namespace results, indexed by every baseline that wins, loses or excludes the namespace. */

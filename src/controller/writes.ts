@@ -1,6 +1,6 @@
 import { PROTECTED_LABEL } from '../api/names.js';
 import type { ApiClient } from '../kube/client.js';
-import { ApiError, errorMessage, isTerminal } from '../kube/errors.js';
+import { ApiError, errorMessage, isConflict, isTerminal } from '../kube/errors.js';
 import { apply, remove, replace } from '../kube/operations.js';
 import { NAMESPACE, resourceTypeOf } from '../kube/resources.js';
 import type { DesiredNamespaceLabels } from '../render/namespace.js';
@@ -147,14 +147,25 @@ async function applyOrRecreate(client: ApiClient, object: DesiredObject): Promis
   }
 }
 
-/** Applies an object; returns it as stored. */
+/** Attempts at replacing an object whose version moved between the apply and the replace. */
+const REPLACE_ATTEMPTS = 3;
+
+/**
+ * Applies an object; returns it as stored. Apply cannot remove fields another manager added, so the
+ * object is replaced whole, at the version the apply returned, when some remain. A quota's status is
+ * rewritten by the controller manager right after someone changes its spec: a replace that loses
+ * that race (409) applies and replaces again, a few times, before the reconcile gives up and retries.
+ */
 async function applyObject(client: ApiClient, object: DesiredObject): Promise<Answer> {
-  const applied = await applyOrRecreate(client, object);
-  // Apply cannot remove fields another manager added; replace the object whole when some remain.
-  if (!isInSync({ kind: object.kind, metadata: applied.metadata, content: applied }, object)) {
-    return (await replace(client, { ...toManifest(object), metadata: { ...object.metadata, resourceVersion: applied.metadata.resourceVersion } }));
+  for (let attempt = 1; ; attempt++) {
+    const applied = await applyOrRecreate(client, object);
+    if (isInSync({ kind: object.kind, metadata: applied.metadata, content: applied }, object)) return applied;
+    try {
+      return await replace(client, { ...toManifest(object), metadata: { ...object.metadata, resourceVersion: applied.metadata.resourceVersion } });
+    } catch (err) {
+      if (!isConflict(err) || attempt >= REPLACE_ATTEMPTS) throw err;
+    }
   }
-  return applied;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { DriftRecord } from '../../../src/api/status.js';
 import { enforcementController, type Enforcement } from '../../../src/controller/enforcement.js';
 import { ResultStore } from '../../../src/controller/results.js';
 import type { KubeRequest } from '../../../src/kube/client.js';
+import { ApiError } from '../../../src/kube/errors.js';
 import { ManualClock } from '../support/manualclock.js';
 import type { RecordingClient } from '../support/recordingclient.js';
 import { baselineObject, context, deliver, world, type World } from '../support/controllers.js';
@@ -182,6 +183,26 @@ describe('namespace enforcement controller', () => {
     gate.stop();
     await done;
     assert.equal(most, 3, 'never more than the bound, and the bound is used');
+  });
+
+  it('counts each repair once its write is answered, when another write of the same reconcile fails and is retried', async () => {
+    const s = setup();
+    await s.enforcement.spec.reconcile('shop', context());
+    deliver(s.caches, s.client.requests);
+    s.client.clear();
+    s.caches.remove('resourcequotas', 'posture-quota', 'shop');
+    s.caches.remove('networkpolicies', 'posture-default-deny', 'shop');
+    s.client.fail((req) => (req.path.includes('/resourcequotas/') ? new ApiError(409, 'Conflict', 'the object has been modified', req.method, req.path) : undefined));
+    await assert.rejects(s.enforcement.spec.reconcile('shop', context()), /modified/);
+    const said = (): string[] => s.drift.map(([, r, repaired]) => `${r.kind} ${repaired ? 'repaired' : 'detected'}`);
+    assert.deepEqual(said().sort(), ['NetworkPolicy detected', 'NetworkPolicy repaired', 'ResourceQuota detected']);
+    assert.equal(s.results.get('shop')?.inSync, false, 'not in sync while a repair is outstanding');
+    deliver(s.caches, s.client.requests.filter((r) => !r.path.includes('/resourcequotas/')));
+    s.client.fail(() => undefined);
+    await s.enforcement.spec.reconcile('shop', context());
+    assert.deepEqual(said().sort(), ['NetworkPolicy detected', 'NetworkPolicy repaired', 'ResourceQuota detected', 'ResourceQuota repaired'], 'the quota is not detected twice');
+    assert.equal(s.results.get('shop')?.inSync, true);
+    assert.equal(s.results.get('shop')?.driftPending, undefined);
   });
 
   it('repairs a deleted object and reports the drift, detected then repaired', async () => {
