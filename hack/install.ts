@@ -2,12 +2,13 @@
 // ServiceAccount, ClusterRole and leader-election Role from config/rbac, and optionally the samples.
 // Used by `npm start` on the local control plane and by the integration tests, so both run the
 // operator exactly as deployed.
-import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
-import { KubeClient } from '../src/kube/client.js';
+import type { KubeClient } from '../src/kube/client.js';
+import { connect, kubeConfigFromFile } from '../src/kube/connect.js';
 import { objectPath, type ResourceType } from '../src/kube/resources.js';
 
 export const OPERATOR_NAMESPACE = 'posture-system';
@@ -42,9 +43,7 @@ const KINDS: Record<string, ResourceType> = Object.fromEntries(
 );
 
 export async function adminClient(kubeconfigPath: string): Promise<KubeClient> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  return KubeClient.create(kc, () => undefined, 4);
+  return connect(kubeconfigPath);
 }
 
 /** Reads every document of a YAML file (relative to the repository root). */
@@ -133,9 +132,7 @@ export async function mintServiceAccountKubeconfig(
   outPath: string,
   expirationSeconds = 7 * 24 * 3600,
 ): Promise<string> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(adminKubeconfig);
-  const cluster = kc.getCurrentCluster();
+  const cluster = kubeConfigFromFile(adminKubeconfig).getCurrentCluster();
   if (cluster === null) throw new Error(`${adminKubeconfig}: no current cluster`);
   const client = await adminClient(adminKubeconfig);
   try {

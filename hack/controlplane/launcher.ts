@@ -7,11 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { openSync, closeSync, constants as fsConstants } from 'node:fs';
 import { access, mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import http from 'node:http';
-import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connect, kubeConfigFor } from '../../src/kube/connect.js';
+import { errorMessage } from '../../src/kube/errors.js';
 
 /** Each control plane's temp dir (PKI, data, logs) starts with this; the tests find operator logs by it. */
 export const CONTROL_PLANE_DIR_PREFIX = 'posture-cp-';
@@ -95,12 +96,6 @@ interface ManagedProcess {
   exited: Promise<void>;
 }
 
-interface TlsIdentity {
-  ca: Buffer;
-  cert: Buffer;
-  key: Buffer;
-}
-
 interface HttpResult {
   status: number;
   body: string;
@@ -108,10 +103,6 @@ interface HttpResult {
 
 function defaultLog(line: string): void {
   process.stderr.write(`controlplane: ${line}\n`);
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function isAlive(child: ChildProcess): boolean {
@@ -279,41 +270,6 @@ function kubeconfig(server: string, ca: Buffer, user: Record<string, string>): s
   ].join('\n');
 }
 
-function request(
-  url: string,
-  tls: TlsIdentity,
-  method = 'GET',
-  body?: unknown,
-): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = https.request(
-      url,
-      {
-        method,
-        ca: tls.ca,
-        cert: tls.cert,
-        key: tls.key,
-        agent: false,
-        timeout: 10_000,
-        headers: payload === undefined
-          ? { accept: 'application/json' }
-          : { accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => { text += chunk; });
-        res.on('end', () => { resolve({ status: res.statusCode ?? 0, body: text }); });
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => { req.destroy(new Error(`${method} ${url} timed out`)); });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
 function httpGet(url: string): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { agent: false, timeout: 5_000 }, (res) => {
@@ -435,9 +391,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   process.on('exit', killAll);
 
   let stopping: Promise<void> | undefined;
+  let closeAdmin = (): Promise<void> => Promise.resolve();
   const stop = (): Promise<void> => {
     stopping ??= (async (): Promise<void> => {
       try {
+        await closeAdmin().catch(() => undefined);
         for (const p of [...processes].reverse()) await terminate(p);
       } finally {
         process.removeListener('exit', killAll);
@@ -511,12 +469,15 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       ['ca.crt', 'admin.crt', 'admin.key', 'controller-manager.crt', 'controller-manager.key'].map((n) => readFile(file(n))),
     );
     if (!ca || !adminCert || !adminKey || !cmCert || !cmKey) throw new Error('missing PKI files');
-    const admin: TlsIdentity = { ca, cert: adminCert, key: adminKey };
+    // No keep-alive to speak of: a probe every 200 ms, and the server restarts under it in tests.
+    const admin = await connect(kubeConfigFor(server, ca, { cert: adminCert, key: adminKey }), { connections: 2, timeoutMs: 10_000 });
+    closeAdmin = (): Promise<void> => admin.close();
+    const get = async (apiPath: string): Promise<number> => (await admin.send({ method: 'GET', path: apiPath })).status;
     const b64 = (b: Buffer): string => b.toString('base64');
 
-    await waitUntil(apiserver, 'kube-apiserver /readyz', async () => (await request(`${server}/readyz`, admin)).status === 200);
-    const versionRes = await request(`${server}/version`, admin);
-    const version = (JSON.parse(versionRes.body) as { gitVersion?: string }).gitVersion ?? 'unknown';
+    await waitUntil(apiserver, 'kube-apiserver /readyz', async () => (await get('/readyz')) === 200);
+    const versionRes = await admin.send({ method: 'GET', path: '/version' });
+    const version = (JSON.parse(versionRes.text) as { gitVersion?: string }).gitVersion ?? 'unknown';
     log(`kube-apiserver ${version} ready at ${server} (${elapsed()})`);
 
     const kubeconfigPath = file('admin.kubeconfig');
@@ -549,7 +510,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     await waitUntil(
       controllerManager,
       'ServiceAccount default/default (serviceaccount controller)',
-      async () => (await request(`${server}/api/v1/namespaces/default/serviceaccounts/default`, admin)).status === 200,
+      async () => (await get('/api/v1/namespaces/default/serviceaccounts/default')) === 200,
     );
     log(`controllers ready (${elapsed()})`);
 
@@ -566,23 +527,23 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     ): Promise<string> => {
       const ns = encodeURIComponent(namespace);
       const sa = encodeURIComponent(serviceAccount);
-      const created = await request(`${server}/api/v1/namespaces/${ns}/serviceaccounts`, admin, 'POST', {
-        apiVersion: 'v1',
-        kind: 'ServiceAccount',
-        metadata: { name: serviceAccount, namespace },
+      const created = await admin.send({
+        method: 'POST',
+        path: `/api/v1/namespaces/${ns}/serviceaccounts`,
+        body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: serviceAccount, namespace } },
       });
       if (created.status !== 201 && created.status !== 409) {
-        throw new Error(`creating ServiceAccount ${namespace}/${serviceAccount}: HTTP ${created.status} ${created.body}`);
+        throw new Error(`creating ServiceAccount ${namespace}/${serviceAccount}: HTTP ${created.status} ${created.text}`);
       }
-      const res = await request(`${server}/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`, admin, 'POST', {
-        apiVersion: 'authentication.k8s.io/v1',
-        kind: 'TokenRequest',
-        spec: { expirationSeconds },
+      const res = await admin.send({
+        method: 'POST',
+        path: `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`,
+        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds } },
       });
       if (res.status !== 201) {
-        throw new Error(`TokenRequest for ${namespace}/${serviceAccount}: HTTP ${res.status} ${res.body}`);
+        throw new Error(`TokenRequest for ${namespace}/${serviceAccount}: HTTP ${res.status} ${res.text}`);
       }
-      const token = (JSON.parse(res.body) as { status?: { token?: string } }).status?.token;
+      const token = (JSON.parse(res.text) as { status?: { token?: string } }).status?.token;
       if (token === undefined) throw new Error(`TokenRequest for ${namespace}/${serviceAccount} returned no token`);
       await mkdir(path.dirname(outPath), { recursive: true });
       await writeFile(outPath, kubeconfig(server, ca, { token }), { mode: 0o600 });
@@ -600,7 +561,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       if (stopping !== undefined) throw new Error('the control plane was stopped');
     };
     const apiserverReady = async (proc: ManagedProcess): Promise<void> => {
-      await waitUntil(proc, 'kube-apiserver /readyz', async () => (await request(`${server}/readyz`, admin)).status === 200);
+      await waitUntil(proc, 'kube-apiserver /readyz', async () => (await get('/readyz')) === 200);
     };
 
     const stopApiServer = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {

@@ -102,7 +102,7 @@ describe('posture audit gives the operator\'s results: the same workloads in the
     op = await startOperator(cp);
     await k.createNamespace(ns, { 'posture.dev/cli-audit': s });
     await eventually('the default ServiceAccount', async () => {
-      await k.core.readNamespacedServiceAccount({ name: 'default', namespace: ns });
+      await k.get(`/api/v1/namespaces/${ns}/serviceaccounts/default`);
       return true;
     });
     for (const o of sources) {

@@ -114,7 +114,7 @@ describe('posture diff against a live cluster (read only)', function () {
     await k.applyBaseline(name, next);
     await eventually('the new spec enforced', async () => {
       const policies = (await k.managedPolicies(a)).map((p) => p.metadata?.name).sort();
-      const limits = await k.core.listNamespacedLimitRange({ namespace: a, labelSelector: 'app.kubernetes.io/managed-by=posture-operator' });
+      const limits = await k.get<{ items: unknown[] }>(`/api/v1/namespaces/${a}/limitranges?labelSelector=${encodeURIComponent('app.kubernetes.io/managed-by=posture-operator')}`);
       return JSON.stringify(policies) === JSON.stringify(['posture-allow-same-namespace', 'posture-default-deny']) && limits.items.length === 1;
     }, 60_000);
     await eventually('diff to find nothing', async () => (await posture(['diff', '--baseline', await file(next), '--kubeconfig', kubeconfig])).code === 0, 30_000);

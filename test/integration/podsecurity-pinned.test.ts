@@ -4,6 +4,7 @@
 // as our verdict says, and into a namespace at latest the other way round.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import type { V1Namespace } from '@kubernetes/client-node';
 import type { ControlPlane } from '../../hack/controlplane/launcher.js';
 import { sharedControlPlane } from './support/controlplane.js';
 import { admin, fetchAsAdmin, type Admin } from './support/kube.js';
@@ -74,12 +75,12 @@ describe('Pod Security at the namespace\'s pinned enforce-version: the operator\
     await k.createNamespace(latest, { 'pod-security.kubernetes.io/enforce': 'baseline', 'pod-security.kubernetes.io/enforce-version': 'latest' });
     await k.applyBaseline(name, { namespaceSelector: { matchLabels: { 'posture.dev/tier': name } }, podSecurity: { enforce: 'baseline', version: 'v1.31' } });
     await eventually('the operator to pin enforce-version v1.31', async () => {
-      const ns = await k.core.readNamespace({ name: pinned });
+      const ns = await k.get<V1Namespace>(`/api/v1/namespaces/${pinned}`);
       return ns.metadata?.labels?.['pod-security.kubernetes.io/enforce'] === 'baseline' && ns.metadata.labels['pod-security.kubernetes.io/enforce-version'] === 'v1.31';
     });
     for (const ns of [pinned, latest]) {
       await eventually(`the default ServiceAccount in ${ns}`, async () => {
-        await k.core.readNamespacedServiceAccount({ name: 'default', namespace: ns });
+        await k.get(`/api/v1/namespaces/${ns}/serviceaccounts/default`);
         return true;
       });
     }
@@ -92,7 +93,7 @@ describe('Pod Security at the namespace\'s pinned enforce-version: the operator\
     this.timeout(60_000);
     await op.stop();
     await k.deleteBaseline(name).catch(() => undefined);
-    for (const ns of [pinned, latest]) await k.core.deleteNamespace({ name: ns }).catch(() => undefined);
+    for (const ns of [pinned, latest]) await k.send('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
   });
 
   it('fails what the pinned version forbids though latest allows it, saying so', async () => {

@@ -23,12 +23,10 @@
 // update must fail even for a hardened debug container.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { ControlPlane } from '../../hack/controlplane/launcher.js';
 import { podSecurityViolations } from '../../src/audit/podsecurity.js';
 import { sharedControlPlane } from './support/controlplane.js';
-import { admin, type Admin } from './support/kube.js';
+import { admin, adminClient, type Admin, type Method } from './support/kube.js';
 import { podCorpus, type CorpusPod } from './support/podcorpus.js';
 import { eventually } from './support/wait.js';
 
@@ -48,29 +46,15 @@ interface Reply {
   body: string;
 }
 
-type Send = (method: string, path: string, body?: unknown) => Promise<Reply>;
+type Send = (method: Method, path: string, body?: unknown) => Promise<Reply>;
 
 /** Raw admin requests that return the status instead of throwing on >= 400 (fetchAsAdmin throws). */
 async function rawClient(cp: ControlPlane): Promise<Send> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(cp.kubeconfigPath);
-  const opts: https.RequestOptions = {};
-  await kc.applyToHTTPSOptions(opts);
-  const agent = new https.Agent({ keepAlive: true, maxSockets: 16 });
-  return (method, path, body) =>
-    new Promise((resolve, reject) => {
-      const url = new URL(cp.server + path);
-      const headers = { ...(opts.headers as Record<string, string> | undefined), 'content-type': 'application/json' };
-      const req = https.request(url, { ...opts, agent, method, headers }, (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => {
-          resolve({ status: res.statusCode ?? 0, body: text });
-        });
-      });
-      req.on('error', reject);
-      req.end(body === undefined ? undefined : JSON.stringify(body));
-    });
+  const client = await adminClient(cp);
+  return async (method, path, body) => {
+    const res = await client.send({ method, path, body });
+    return { status: res.status, body: res.text };
+  };
 }
 
 interface ServerVerdict {
@@ -162,7 +146,7 @@ describe('Pod Security Standards: our checks against the API server\'s Pod Secur
     // The ServiceAccount admission plugin rejects pods until the namespace's default ServiceAccount exists.
     for (const t of targets) {
       await eventually(`the default ServiceAccount in ${t.namespace}`, async () => {
-        await k.core.readNamespacedServiceAccount({ name: 'default', namespace: t.namespace });
+        await k.get(`/api/v1/namespaces/${t.namespace}/serviceaccounts/default`);
         return true;
       });
     }
@@ -209,7 +193,7 @@ describe('Pod Security Standards: our checks against the API server\'s Pod Secur
     this.timeout(60_000);
     const k = admins;
     if (k === undefined) return;
-    for (const t of targets) await k.core.deleteNamespace({ name: t.namespace }).catch(() => undefined);
+    for (const t of targets) await k.send('DELETE', `/api/v1/namespaces/${t.namespace}`).catch(() => undefined);
   });
 
   it('agrees with the API server on every pod of the corpus, at baseline and at restricted, at every policy version', () => {

@@ -137,10 +137,10 @@ describe('truthful status: never green when nothing is enforced, never silent wh
     const ns = `first-ns-${s}`;
     await k.createNamespace(ns);
     await eventually('the default ServiceAccount', async () => {
-      await k.core.readNamespacedServiceAccount({ name: 'default', namespace: ns });
+      await k.get(`/api/v1/namespaces/${ns}/serviceaccounts/default`);
       return true;
     });
-    await k.core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'root' }, spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', securityContext: { privileged: true } }] } } });
+    await k.send('POST', `/api/v1/namespaces/${ns}/pods`, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'root' }, spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', securityContext: { privileged: true } }] } });
     await k.applyBaseline(name, { namespaceSelector: { matchLabels: { 'posture.dev/tier': `${tier}-first` } }, networkPolicy: { defaultDeny: [] } });
     await k.labelNamespace(ns, { 'posture.dev/tier': `${tier}-first` });
     await eventually('FindingOpened about the privileged pod, in its namespace', async () =>

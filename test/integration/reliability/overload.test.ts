@@ -4,9 +4,8 @@
 // throttle goes.
 import assert from 'node:assert/strict';
 import type { ControlPlane } from '../../../hack/controlplane/launcher.js';
-import { KubeConfig } from '@kubernetes/client-node';
 import path from 'node:path';
-import { KubeClient } from '../../../src/kube/client.js';
+import { connect } from '../../../src/kube/connect.js';
 import { ApiError } from '../../../src/kube/errors.js';
 import type { RunningOperator } from '../support/operator.js';
 import { converged } from './fixtures.js';
@@ -38,9 +37,7 @@ async function noisyNeighbour(cp: ControlPlane, api: AdminApi): Promise<Noise> {
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: NOISY },
     subjects: [{ kind: 'ServiceAccount', namespace: 'posture-system', name: NOISY }],
   });
-  const kc = new KubeConfig();
-  kc.loadFromFile(await cp.mintServiceAccountKubeconfig('posture-system', NOISY, path.join(cp.dir, 'noisy.kubeconfig')));
-  const client = await KubeClient.create(kc, () => undefined, 4, { maxRetries: 0 });
+  const client = await connect(await cp.mintServiceAccountKubeconfig('posture-system', NOISY, path.join(cp.dir, 'noisy.kubeconfig')), { maxRetries: 0 });
   let running = false;
   let sent = 0;
   let rejected = 0;

@@ -1,13 +1,17 @@
-// The admin's view of the test cluster, for arranging and asserting. The operator never uses this.
-import { CoreV1Api, CustomObjectsApi, KubeConfig, NetworkingV1Api, type V1NetworkPolicy } from '@kubernetes/client-node';
-import https from 'node:https';
+// The admin's view of the test cluster, for arranging and asserting. The operator never uses this;
+// it talks through the same KubeClient (src/kube), as the admin.
+import type { V1NetworkPolicy } from '@kubernetes/client-node';
 import type { ControlPlane } from '../../../hack/controlplane/launcher.js';
+import type { KubeClient, KubeRequest } from '../../../src/kube/client.js';
+import { connect } from '../../../src/kube/connect.js';
 import type { SecurityBaselineStatus } from '../../../src/api/status.js';
 
+export type Method = KubeRequest['method'];
+
 export interface Admin {
-  core: CoreV1Api;
-  net: NetworkingV1Api;
-  custom: CustomObjectsApi;
+  /** GET; an error answer throws as fetchAsAdmin does. */
+  get<T>(path: string): Promise<T>;
+  send<T>(method: Method, path: string, body?: unknown, contentType?: string): Promise<T>;
   createNamespace(name: string, labels?: Record<string, string>): Promise<void>;
   labelNamespace(name: string, labels: Record<string, string | null>): Promise<void>;
   managedPolicies(namespace: string): Promise<V1NetworkPolicy[]>;
@@ -22,63 +26,58 @@ export interface BaselineView {
   status?: SecurityBaselineStatus;
 }
 
-const BASELINE = { group: 'posture.dev', version: 'v1alpha1', plural: 'securitybaselines' };
+const BASELINES = '/apis/posture.dev/v1alpha1/securitybaselines';
 
 export function admin(cp: ControlPlane): Admin {
-  const kc = new KubeConfig();
-  kc.loadFromFile(cp.kubeconfigPath);
-  const core = kc.makeApiClient(CoreV1Api);
-  const net = kc.makeApiClient(NetworkingV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
+  const send = <T>(method: Method, path: string, body?: unknown, contentType?: string): Promise<T> => fetchAsAdmin(cp, method, path, body, contentType) as Promise<T>;
   return {
-    core,
-    net,
-    custom,
+    get: (path) => send('GET', path),
+    send,
     async createNamespace(name, labels = {}) {
-      await core.createNamespace({ body: { metadata: { name, labels } } });
+      await send('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
     },
     async labelNamespace(name, labels) {
       // A merge patch with null removes a label.
-      await fetchAsAdmin(cp, 'PATCH', `/api/v1/namespaces/${name}`, { metadata: { labels } }, 'application/merge-patch+json');
+      await send('PATCH', `/api/v1/namespaces/${name}`, { metadata: { labels } }, 'application/merge-patch+json');
     },
     async managedPolicies(namespace) {
-      const list = await net.listNamespacedNetworkPolicy({ namespace, labelSelector: 'app.kubernetes.io/managed-by=posture-operator' });
-      return list.items;
+      const selector = encodeURIComponent('app.kubernetes.io/managed-by=posture-operator');
+      return (await send<{ items: V1NetworkPolicy[] }>('GET', `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies?labelSelector=${selector}`)).items;
     },
     async applyBaseline(name, spec) {
       // Server-side apply, as `kubectl apply --server-side` sends it: no read-modify-write race with
       // the operator's own writes (status, finalizer), and fields left out of the spec go away.
       const body = { apiVersion: 'posture.dev/v1alpha1', kind: 'SecurityBaseline', metadata: { name }, spec };
-      await fetchAsAdmin(cp, 'PATCH', `/apis/posture.dev/v1alpha1/securitybaselines/${name}?fieldManager=posture-tests&force=true&fieldValidation=Strict`, body, 'application/apply-patch+yaml');
+      await send('PATCH', `${BASELINES}/${name}?fieldManager=posture-tests&force=true&fieldValidation=Strict`, body, 'application/apply-patch+yaml');
     },
-    async getBaseline(name) {
-      return (await custom.getClusterCustomObject({ ...BASELINE, name })) as BaselineView;
-    },
+    getBaseline: (name) => send('GET', `${BASELINES}/${name}`),
     async deleteBaseline(name) {
-      await custom.deleteClusterCustomObject({ ...BASELINE, name });
+      await send('DELETE', `${BASELINES}/${name}`);
     },
   };
 }
 
-/** A raw request with the admin's client certificate, for the few calls the typed client makes awkward. */
-export async function fetchAsAdmin(cp: ControlPlane, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<unknown> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(cp.kubeconfigPath);
-  const opts: https.RequestOptions = {};
-  await kc.applyToHTTPSOptions(opts);
-  const url = new URL(cp.server + path);
-  return new Promise((resolve, reject) => {
-    const req = https.request(url, { ...opts, method, headers: { ...(opts.headers as Record<string, string> | undefined), 'content-type': contentType } }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => {
-        if ((res.statusCode ?? 500) >= 400) reject(new Error(`${method} ${path}: ${res.statusCode}: ${text}`));
-        else resolve(text === '' ? undefined : JSON.parse(text));
-      });
-    });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
+// One pooled client per control plane: idle connections do not hold the test process open.
+const clients = new WeakMap<ControlPlane, Promise<KubeClient>>();
+
+/** The admin's KubeClient (client certificate from the control plane's admin kubeconfig). */
+export function adminClient(cp: ControlPlane): Promise<KubeClient> {
+  let client = clients.get(cp);
+  if (client === undefined) {
+    client = connect(cp.kubeconfigPath, { connections: 8 });
+    clients.set(cp, client);
+  }
+  return client;
+}
+
+/**
+ * A raw request as the admin. An error answer throws `METHOD path: code: body`, the API server's
+ * Status as it came, which tests parse and match.
+ */
+export async function fetchAsAdmin(cp: ControlPlane, method: Method, path: string, body?: unknown, contentType = 'application/json'): Promise<unknown> {
+  const res = await (await adminClient(cp)).send({ method, path, body, contentType });
+  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status}: ${res.text}`);
+  return res.text === '' ? undefined : JSON.parse(res.text);
 }
 
 export function condition(view: BaselineView, type: string): { status: string; reason: string; message: string; observedGeneration?: number } | undefined {
