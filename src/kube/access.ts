@@ -15,13 +15,16 @@ export interface PoolLimits {
   headersTimeoutMs: number;
   /** The bound on a silent response body; 0 for none (a watch asks for none per request). */
   bodyTimeoutMs: number;
+  /** HTTP/1.1 only: over HTTP/2 undici joins a list header's values with commas (KubeClient's RawRequest). */
+  http1Only?: boolean;
 }
 
 const KEEP_ALIVE_TIMEOUT_MS = 30_000;
 
 /** The bounds every pool to the API server has: connections, keep-alive, and a deadline on headers and body. */
-export function poolLimits(pool: PoolLimits): { connections: number; keepAliveTimeout: number; headersTimeout: number; bodyTimeout: number } {
-  return { connections: pool.connections, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: pool.headersTimeoutMs, bodyTimeout: pool.bodyTimeoutMs };
+export function poolLimits(pool: PoolLimits): { connections: number; keepAliveTimeout: number; headersTimeout: number; bodyTimeout: number; allowH2?: boolean } {
+  const limits = { connections: pool.connections, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: pool.headersTimeoutMs, bodyTimeout: pool.bodyTimeoutMs };
+  return pool.http1Only === true ? { ...limits, allowH2: false } : limits;
 }
 
 /** TLS and credentials as plain data: what a pod's ServiceAccount or a simple kubeconfig gives. */

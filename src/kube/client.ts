@@ -33,7 +33,8 @@ export interface KubeRequest {
 /**
  * A request whose answer is returned whatever its status, for tools and tests that assert on it.
  * headers adds to the credentials; a list sends the header once per value, as Impersonate-Group
- * needs (one value per header line, not joined with commas).
+ * needs (one value per header line, not joined with commas): on a client with http1Only, since
+ * undici joins them over HTTP/2.
  */
 export interface RawRequest {
   method: KubeRequest['method'];
@@ -88,6 +89,8 @@ export interface KubeClientOptions {
   bodyTimeoutMs?: number;
   /** How long after the API server was unreachable a 403 is retried (StartupGrace). Default STARTUP_GRACE_MS. */
   restartGraceMs?: number;
+  /** HTTP/1.1 only: over HTTP/2 undici joins a list header's values with commas (see RawRequest). */
+  http1Only?: boolean;
 }
 
 /**
@@ -145,7 +148,7 @@ export class KubeClient implements WatchClient {
   /** From a ClusterAccess (src/kubeconfig.ts: no client library), or a client-node KubeConfig (the CLI, tools, tests). */
   static async create(cluster: KubeConfig | ClusterAccess, count: RequestCounter, connections = 32, options: KubeClientOptions = {}): Promise<KubeClient> {
     const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
-    const pool = { connections, headersTimeoutMs: options.headersTimeoutMs ?? timeoutMs, bodyTimeoutMs: options.bodyTimeoutMs ?? timeoutMs };
+    const pool = { connections, headersTimeoutMs: options.headersTimeoutMs ?? timeoutMs, bodyTimeoutMs: options.bodyTimeoutMs ?? timeoutMs, http1Only: options.http1Only ?? false };
     const access = 'dispatcher' in cluster && 'headers' in cluster ? cluster : kubeConfigAccess(cluster);
     return new KubeClient(access, await access.dispatcher(pool), count, options);
   }

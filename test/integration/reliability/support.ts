@@ -1,19 +1,14 @@
 // Helpers for the reliability suite: a control plane of its own per file (faults must not reach the
 // shared one), an admin client with a connection pool for bulk work, a seeded PRNG, and probes of the
 // operator process (RSS, /healthz latency, log lines, metrics).
-import { execFile, spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../../hack/controlplane/launcher.js';
-import { adminClient, installOperatorPrerequisites, OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT, repoRoot } from '../../../hack/install.js';
+import { adminClient, installOperatorPrerequisites, repoRoot } from '../../../hack/install.js';
 import type { KubeClient, Verb } from '../../../src/kube/client.js';
 import { ApiError } from '../../../src/kube/errors.js';
-import { freePort, startOperator, sumSamples, type RunningOperator, type StartOperatorOptions } from '../support/operator.js';
-import { eventually } from '../support/wait.js';
-
-const execFileAsync = promisify(execFile);
+import { compileOperator } from '../../../hack/operatorprocess.js';
+import { startOperator, sumSamples, type RunningOperator, type StartOperatorOptions } from '../support/operator.js';
 
 export const MANAGED = 'app.kubernetes.io/managed-by=posture-operator';
 export const BASELINE_LABEL = 'posture.dev/baseline';
@@ -399,12 +394,6 @@ export function sleep(ms: number): Promise<void> {
 
 export { CONTAINER_NODE_OPTIONS, MEMORY_LIMIT_MIB } from './container.js';
 
-/** Operators started by this suite: killed when the test process exits, whatever state a failed test left. */
-const started = new Set<RunningOperator>();
-process.on('exit', () => {
-  for (const op of started) if (op.alive) process.kill(op.pid, 'SIGKILL');
-});
-
 const buildKey = Symbol.for('posture-operator.reliability.build');
 type BuildHolder = Record<typeof buildKey, Promise<string> | undefined>;
 
@@ -419,96 +408,24 @@ function compiled(): Promise<string> {
   holder[buildKey] ??= (async (): Promise<string> => {
     const outDir = path.join(repoRoot, '.local', 'reliability-dist');
     await rm(outDir, { recursive: true, force: true });
-    const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-    await execFileAsync(process.execPath, [tsc, '-p', path.join(repoRoot, 'tsconfig.build.json'), '--outDir', outDir], { cwd: repoRoot });
-    return path.join(outDir, 'main.js');
+    return compileOperator(outDir);
   })();
   return holder[buildKey];
 }
 
 /**
- * Starts the compiled operator like support/operator.ts starts it through tsx: under its own
- * ServiceAccount (config/rbac), POD_NAMESPACE set, not in-cluster, metrics and probes on free
- * loopback ports, log to a file in the control plane's dir; resolves once /readyz answers 200.
- * Tracked, so that no operator outlives the suite.
+ * Starts the compiled operator as support/operator.ts starts it (RELIABILITY_TSX: through tsx):
+ * under its own ServiceAccount (config/rbac); resolves once /readyz answers 200. No operator
+ * outlives the suite (hack/operatorprocess.ts kills what is left on exit).
  */
 export async function launchOperator(cp: ControlPlane, args: readonly string[] = [], options: StartOperatorOptions = {}): Promise<RunningOperator> {
-  if (process.env.RELIABILITY_TSX !== undefined) {
-    const op = await startOperator(cp, args, options);
-    started.add(op);
-    return op;
-  }
-  const entry = await compiled();
-  const kubeconfig = await cp.mintServiceAccountKubeconfig(OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT, path.join(cp.dir, 'operator.kubeconfig'));
-  const [metricsPort, healthPort] = [await freePort(), await freePort()];
-  const logPath = path.join(cp.dir, `operator-${Date.now()}.log`);
-  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfig, POD_NAMESPACE: OPERATOR_NAMESPACE, ...options.env };
-  delete env.KUBERNETES_SERVICE_HOST;
-  delete env.KUBERNETES_SERVICE_PORT;
-  const log = createWriteStream(logPath);
-  const child = spawn(process.execPath, [entry, `--metrics-bind-address=127.0.0.1:${metricsPort}`, `--health-probe-bind-address=127.0.0.1:${healthPort}`, ...args], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('operator did not start');
-  let alive = true;
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => {
-      alive = false;
-      resolve(code);
-    });
-  });
-  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  const healthUrl = `http://127.0.0.1:${healthPort}`;
-  const op: RunningOperator = {
-    metricsUrl,
-    healthUrl,
-    logPath,
-    pid,
-    stop: async () => {
-      if (alive) child.kill('SIGTERM');
-      return exited;
-    },
-    kill: async (signal) => {
-      if (alive) child.kill(signal);
-      return exited;
-    },
-    get alive() {
-      return alive;
-    },
-    exited,
-    counter: async (name, labels = {}) => sumSamples(await (await fetch(metricsUrl)).text(), name, labels),
-  };
-  started.add(op);
-  try {
-    await eventually('the operator to be ready', async () => {
-      if (!alive) throw new Error(`operator exited:\n${await readFile(logPath, 'utf8')}`);
-      return (await fetch(`${healthUrl}/readyz`)).status === 200;
-    }, 120_000);
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
-  }
-  return op;
+  const entry = process.env.RELIABILITY_TSX !== undefined ? undefined : await compiled();
+  return startOperator(cp, args, { readyTimeoutMs: 120_000, ...options, ...(entry === undefined ? {} : { entry }) });
 }
 
 /** SIGTERM, then SIGKILL if it has not exited within graceMs. Returns the exit code (null after a signal). */
 export async function stopOperator(op: RunningOperator | undefined, graceMs = 15_000): Promise<number | null | undefined> {
-  if (op === undefined) return undefined;
-  if (!op.alive) return op.exited;
-  const timer = setTimeout(() => {
-    if (op.alive) process.kill(op.pid, 'SIGKILL');
-  }, graceMs);
-  try {
-    return await op.stop();
-  } finally {
-    clearTimeout(timer);
-    started.delete(op);
-  }
+  return op?.stop(graceMs);
 }
 
 /**

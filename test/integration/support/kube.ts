@@ -64,7 +64,8 @@ const clients = new WeakMap<ControlPlane, Promise<KubeClient>>();
 export function adminClient(cp: ControlPlane): Promise<KubeClient> {
   let client = clients.get(cp);
   if (client === undefined) {
-    client = connect(cp.kubeconfigPath, { connections: 8 });
+    // HTTP/1.1, as kubectl's impersonation needs from undici: one Impersonate-Group line per group.
+    client = connect(cp.kubeconfigPath, { connections: 8, http1Only: true });
     clients.set(cp, client);
   }
   return client;
