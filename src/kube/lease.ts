@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ApiClient } from './client.js';
 import { isNotFound } from './errors.js';
-import { collectionPath, objectPath, type ResourceType } from './resources.js';
+import { collectionPath, objectPath, type ResourceType } from './paths.js';
 
 /** coordination.k8s.io/v1 Lease: the leader-election record. Times are MicroTime strings. */
 export interface LeaseSpec {

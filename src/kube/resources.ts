@@ -1,14 +1,9 @@
 import { apiVersionOf, KINDS, type Kind } from './kinds.js';
 import { contentDigest } from './digest.js';
+import type { ResourceType } from './paths.js';
 import { project, projectManaged } from './transform.js';
 
-/** Where each kind the operator reads or writes lives in the API. */
-export interface ResourceType {
-  apiVersion: string;
-  kind: string;
-  plural: string;
-  namespaced: boolean;
-}
+export { collectionPath, objectPath, type ResourceType } from './paths.js';
 
 /** A kind the operator generates in namespaces, and the top-level fields it renders for it. */
 export interface ManagedType extends ResourceType {
@@ -94,14 +89,4 @@ export function ownedContentHash(kind: string, content: Record<string, unknown>)
 export function normalizeContent(kind: string, content: Record<string, unknown>): Record<string, unknown> {
   const normalize = KINDS.find((k) => k.kind === kind)?.normalize;
   return normalize === undefined ? content : normalize(content);
-}
-
-export function collectionPath(type: ResourceType, namespace?: string): string {
-  const base = type.apiVersion.includes('/') ? `/apis/${type.apiVersion}` : `/api/${type.apiVersion}`;
-  if (!type.namespaced || namespace === undefined) return `${base}/${type.plural}`;
-  return `${base}/namespaces/${encodeURIComponent(namespace)}/${type.plural}`;
-}
-
-export function objectPath(type: ResourceType, name: string, namespace?: string): string {
-  return `${collectionPath(type, namespace)}/${encodeURIComponent(name)}`;
 }

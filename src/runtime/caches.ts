@@ -1,6 +1,6 @@
 import type { Logger } from 'winston';
 import type { WatchClient } from '../kube/client.js';
-import type { ResourceType } from '../kube/resources.js';
+import type { ResourceType } from '../kube/paths.js';
 import type { Clock } from './clock.js';
 import { Informer } from './informer.js';
 import { OutageLog } from './outage.js';

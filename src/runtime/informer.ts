@@ -1,7 +1,7 @@
 import type { Logger } from 'winston';
 import type { KubeRequest, WatchClient } from '../kube/client.js';
 import { ApiError, errorMessage } from '../kube/errors.js';
-import { collectionPath, type ResourceType } from '../kube/resources.js';
+import { collectionPath, type ResourceType } from '../kube/paths.js';
 import { systemClock, type Clock } from './clock.js';
 import { OutageLog } from './outage.js';
 import type { Handler } from './source.js';
