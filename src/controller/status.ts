@@ -54,95 +54,15 @@ function exampleList(names: readonly string[]): string {
   return names.length > MAX_NAMED_NAMESPACES ? `${shown} and ${names.length - MAX_NAMED_NAMESPACES} more` : shown;
 }
 
+type Results = readonly (readonly [string, NamespaceResult])[];
+
 /** The status of one baseline, from the per-namespace results. Pure; bounded in size whatever the namespace count. */
 export function computeStatus(input: StatusInput): SecurityBaselineStatus {
   const { name, generation, mode, invalidSpec, results, previous, drift, pendingNamespaces, audit, now } = input;
   const won = results.filter(([, r]) => r.winner === name);
-  const counts: NamespaceCounts = {
-    selected: won.length,
-    enforced: won.filter(([, r]) => r.inSync).length,
-    conflicted: results.filter(([, r]) => r.winner !== name && r.losers.includes(name)).length,
-  };
-  const excluded = results.filter(([, r]) => r.excluded?.includes(name) === true).length;
-  if (excluded > 0) counts.excluded = excluded;
-  const failed = won.filter(([, r]) => r.error !== undefined);
-  const pending = won.filter(([, r]) => !r.inSync && r.error === undefined);
-  const planned: PlannedChanges = {
-    namespaces: won.filter(([, r]) => !r.inSync).length,
-    create: sum(won, (r) => r.planned.create),
-    update: sum(won, (r) => r.planned.update),
-    delete: sum(won, (r) => r.planned.delete),
-  };
-  // Namespaces in name order, so the examples (and the status) change only when the writes do.
-  const examples = [...won]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .flatMap(([, r]) => r.planned.examples ?? [])
-    .slice(0, MAX_PLANNED_EXAMPLES);
-  if (examples.length > 0) planned.examples = examples;
-
-  let conditions: ConditionInput[];
-  if (invalidSpec !== undefined) {
-    conditions = [
-      { type: ConditionType.Ready, status: 'False', reason: Reason.InvalidSpec, message: invalidSpec },
-      { type: ConditionType.Reconciling, status: 'False', reason: Reason.InvalidSpec, message: 'Waiting for a valid spec.' },
-      { type: ConditionType.Stalled, status: 'True', reason: Reason.InvalidSpec, message: invalidSpec },
-    ];
-  } else if (pendingNamespaces > 0) {
-    // No running count in the message: it would change, and be written, every second of the pass.
-    const message = `Evaluating every namespace against generation ${generation}.`;
-    conditions = [
-      { type: ConditionType.Ready, status: 'False', reason: Reason.Progressing, message },
-      { type: ConditionType.Reconciling, status: 'True', reason: Reason.Progressing, message },
-      { type: ConditionType.Stalled, status: 'False', reason: Reason.Progressing, message: '' },
-    ];
-  } else if (failed.length > 0) {
-    const first = failed[0]?.[1].error ?? '';
-    const message = `${failed.length} namespace(s) cannot be enforced (${exampleList(failed.map(([n]) => n))}): ${first}`;
-    // Stalled is for the baseline as a whole (what it asks cannot be done anywhere). What a tenant
-    // did in one namespace must not mark every other namespace's protection as failed (Argo CD
-    // shows Stalled as Degraded): then it is Ready=False for the namespaces named, and not Stalled.
-    const everywhere = failed.length === won.length;
-    conditions = [
-      { type: ConditionType.Ready, status: 'False', reason: Reason.ApplyFailed, message },
-      { type: ConditionType.Reconciling, status: pending.length > 0 ? 'True' : 'False', reason: pending.length > 0 ? Reason.Progressing : Reason.ApplyFailed, message: `${pending.length} namespace(s) in progress.` },
-      everywhere
-        ? { type: ConditionType.Stalled, status: 'True', reason: Reason.ApplyFailed, message }
-        : { type: ConditionType.Stalled, status: 'False', reason: Reason.NamespacesFailed, message: `${won.length - failed.length} of ${won.length} namespace(s) enforced; only the ones named in Ready fail.` },
-    ];
-  } else if (mode === 'Audit') {
-    const message =
-      planned.namespaces === 0
-        ? `Audit mode: all ${counts.selected} selected namespace(s) match the baseline.`
-        : `Audit mode: Enforce would write into ${planned.namespaces} of ${counts.selected} namespace(s) (create ${planned.create}, update ${planned.update}, delete ${planned.delete}): ${exampleList(won.filter(([, r]) => !r.inSync).map(([n]) => n))}.`;
-    conditions = [
-      { type: ConditionType.Ready, status: 'True', reason: Reason.Audited, message },
-      { type: ConditionType.Reconciling, status: 'False', reason: Reason.Idle, message: 'Audit mode writes nothing into namespaces.' },
-      { type: ConditionType.Stalled, status: 'False', reason: Reason.Idle, message: '' },
-    ];
-  } else if (pending.length > 0) {
-    const message = `${counts.enforced} of ${counts.selected} namespace(s) enforced; in progress: ${exampleList(pending.map(([n]) => n))}.`;
-    conditions = [
-      { type: ConditionType.Ready, status: 'False', reason: Reason.Progressing, message },
-      { type: ConditionType.Reconciling, status: 'True', reason: Reason.Progressing, message },
-      { type: ConditionType.Stalled, status: 'False', reason: Reason.Progressing, message: '' },
-    ];
-  } else if (counts.selected === 0) {
-    const { reason, message } = nothingCovered(name, counts, results);
-    conditions = [
-      { type: ConditionType.Ready, status: 'True', reason, message },
-      { type: ConditionType.Reconciling, status: 'False', reason: Reason.Idle, message: '' },
-      { type: ConditionType.Stalled, status: 'False', reason: Reason.Idle, message: '' },
-    ];
-  } else {
-    const message = `All ${counts.selected} selected namespace(s) enforced.`;
-    const reason = Reason.Enforced;
-    conditions = [
-      { type: ConditionType.Ready, status: 'True', reason, message },
-      { type: ConditionType.Reconciling, status: 'False', reason: Reason.Idle, message: '' },
-      { type: ConditionType.Stalled, status: 'False', reason: Reason.Idle, message: '' },
-    ];
-  }
-
+  const counts = namespaceCounts(name, results, won);
+  const planned = plannedChanges(won);
+  const conditions = readiness({ ...input, won, counts, planned });
   const none = invalidSpec === undefined && pendingNamespaces === 0 && counts.selected === 0 ? nothingCovered(name, counts, results) : undefined;
   conditions.splice(1, 0, none === undefined ? compliantCondition(invalidSpec, counts.selected, pendingNamespaces, audit) : { type: ConditionType.Compliant, status: 'Unknown', ...none });
   counts.compliant = audit.compliant;
@@ -162,6 +82,102 @@ export function computeStatus(input: StatusInput): SecurityBaselineStatus {
   if (conflicts.length > 0) status.conflicts = conflicts;
   if (mode === 'Audit') status.plannedChanges = planned;
   return status;
+}
+
+function namespaceCounts(name: string, results: Results, won: Results): NamespaceCounts {
+  const counts: NamespaceCounts = {
+    selected: won.length,
+    enforced: won.filter(([, r]) => r.inSync).length,
+    conflicted: results.filter(([, r]) => r.winner !== name && r.losers.includes(name)).length,
+  };
+  const excluded = results.filter(([, r]) => r.excluded?.includes(name) === true).length;
+  if (excluded > 0) counts.excluded = excluded;
+  return counts;
+}
+
+/** What Enforce would write (Audit mode's status.plannedChanges). */
+function plannedChanges(won: Results): PlannedChanges {
+  const planned: PlannedChanges = {
+    namespaces: won.filter(([, r]) => !r.inSync).length,
+    create: sum(won, (r) => r.planned.create),
+    update: sum(won, (r) => r.planned.update),
+    delete: sum(won, (r) => r.planned.delete),
+  };
+  // Namespaces in name order, so the examples (and the status) change only when the writes do.
+  const examples = [...won]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap(([, r]) => r.planned.examples ?? [])
+    .slice(0, MAX_PLANNED_EXAMPLES);
+  if (examples.length > 0) planned.examples = examples;
+  return planned;
+}
+
+interface Facts extends StatusInput {
+  won: Results;
+  counts: NamespaceCounts;
+  planned: PlannedChanges;
+}
+
+/** Ready, Reconciling and Stalled, from the first of these that holds, in this order. */
+function readiness(f: Facts): ConditionInput[] {
+  const { counts, won } = f;
+  const pending = won.filter(([, r]) => !r.inSync && r.error === undefined);
+  if (f.invalidSpec !== undefined) {
+    return [
+      { type: ConditionType.Ready, status: 'False', reason: Reason.InvalidSpec, message: f.invalidSpec },
+      { type: ConditionType.Reconciling, status: 'False', reason: Reason.InvalidSpec, message: 'Waiting for a valid spec.' },
+      { type: ConditionType.Stalled, status: 'True', reason: Reason.InvalidSpec, message: f.invalidSpec },
+    ];
+  }
+  // No running count in the message: it would change, and be written, every second of the pass.
+  if (f.pendingNamespaces > 0) return progressing(`Evaluating every namespace against generation ${f.generation}.`);
+  if (won.some(([, r]) => r.error !== undefined)) return failing(won, pending.length);
+  if (f.mode === 'Audit') return settled(Reason.Audited, auditMessage(counts, f.planned, won), 'Audit mode writes nothing into namespaces.');
+  if (pending.length > 0) return progressing(`${counts.enforced} of ${counts.selected} namespace(s) enforced; in progress: ${exampleList(pending.map(([n]) => n))}.`);
+  if (counts.selected === 0) {
+    const { reason, message } = nothingCovered(f.name, counts, f.results);
+    return settled(reason, message, '');
+  }
+  return settled(Reason.Enforced, `All ${counts.selected} selected namespace(s) enforced.`, '');
+}
+
+function progressing(message: string): ConditionInput[] {
+  return [
+    { type: ConditionType.Ready, status: 'False', reason: Reason.Progressing, message },
+    { type: ConditionType.Reconciling, status: 'True', reason: Reason.Progressing, message },
+    { type: ConditionType.Stalled, status: 'False', reason: Reason.Progressing, message: '' },
+  ];
+}
+
+function settled(reason: string, message: string, reconciling: string): ConditionInput[] {
+  return [
+    { type: ConditionType.Ready, status: 'True', reason, message },
+    { type: ConditionType.Reconciling, status: 'False', reason: Reason.Idle, message: reconciling },
+    { type: ConditionType.Stalled, status: 'False', reason: Reason.Idle, message: '' },
+  ];
+}
+
+function failing(won: Results, pending: number): ConditionInput[] {
+  const failed = won.filter(([, r]) => r.error !== undefined);
+  const first = failed[0]?.[1].error ?? '';
+  const message = `${failed.length} namespace(s) cannot be enforced (${exampleList(failed.map(([n]) => n))}): ${first}`;
+  // Stalled is for the baseline as a whole (what it asks cannot be done anywhere). What a tenant
+  // did in one namespace must not mark every other namespace's protection as failed (Argo CD
+  // shows Stalled as Degraded): then it is Ready=False for the namespaces named, and not Stalled.
+  const everywhere = failed.length === won.length;
+  return [
+    { type: ConditionType.Ready, status: 'False', reason: Reason.ApplyFailed, message },
+    { type: ConditionType.Reconciling, status: pending > 0 ? 'True' : 'False', reason: pending > 0 ? Reason.Progressing : Reason.ApplyFailed, message: `${pending} namespace(s) in progress.` },
+    everywhere
+      ? { type: ConditionType.Stalled, status: 'True', reason: Reason.ApplyFailed, message }
+      : { type: ConditionType.Stalled, status: 'False', reason: Reason.NamespacesFailed, message: `${won.length - failed.length} of ${won.length} namespace(s) enforced; only the ones named in Ready fail.` },
+  ];
+}
+
+function auditMessage(counts: NamespaceCounts, planned: PlannedChanges, won: Results): string {
+  if (planned.namespaces === 0) return `Audit mode: all ${counts.selected} selected namespace(s) match the baseline.`;
+  const where = exampleList(won.filter(([, r]) => !r.inSync).map(([n]) => n));
+  return `Audit mode: Enforce would write into ${planned.namespaces} of ${counts.selected} namespace(s) (create ${planned.create}, update ${planned.update}, delete ${planned.delete}): ${where}.`;
 }
 
 /**

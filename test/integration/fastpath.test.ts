@@ -69,7 +69,7 @@ describe('fast path: one pass per new namespace, no false drift', function () {
 
   after(async function () {
     this.timeout(300_000);
-    await Promise.all(created.namespaces.map((n) => k.core.deleteNamespace({ name: n })));
+    await Promise.all(created.namespaces.map((n) => k.send('DELETE', `/api/v1/namespaces/${n}`)));
     // Gone, not terminating, before the next file's operator starts over this cluster.
     await eventually('the namespaces gone', async () => {
       const list = (await fetchAsAdmin(cp, 'GET', '/api/v1/namespaces')) as List;

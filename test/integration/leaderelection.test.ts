@@ -201,7 +201,7 @@ describe('leader election: two replicas against a real control plane', function 
     process.kill(c.op.pid, 'SIGSTOP');
     try {
       // A tenant changes what the stalled leader last saw; the standby must take over and repair it.
-      await k.net.deleteNamespacedNetworkPolicy({ name: 'posture-default-deny', namespace: first });
+      await k.send('DELETE', `/apis/networking.k8s.io/v1/namespaces/${first}/networkpolicies/posture-default-deny`);
       await eventually('the standby to take over from the stalled leader', () => isLeader(d), 60_000, 100);
       await eventually('the new leader to enforce every namespace, the repaired one too', async () => (await Promise.all([first, ...wave].map((ns) => enforced(k, ns)))).every(Boolean), 60_000);
     } finally {
