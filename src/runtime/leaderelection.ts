@@ -1,5 +1,6 @@
 import { errorMessage, isConflict } from '../kube/errors.js';
 import { microTime, type Lease, type LeaseSpec } from '../kube/lease.js';
+import { newLease, renewedSpec, takenSpec } from './leaserecord.js';
 import { beforeDeadline, systemClock, type Clock } from './clock.js';
 import { electionTimings, type ElectionTimings, type ElectorLog, type LeaderElectorOptions, type LostReason, type WriteVerdict } from './electionoptions.js';
 
@@ -189,80 +190,68 @@ export class LeaderElector {
 
   /** One round of client-go's tryAcquireOrRenew. Never throws: API errors are logged and count as 'failed'. */
   private async tryAcquireOrRenew(): Promise<Attempt> {
+    if (await this.renewFromLastWrite()) return 'acquired';
+    const current = await this.read();
+    if (current === 'failed') return 'failed';
+    const now = this.clock.now();
+    const mono = this.clock.monotonic();
     const { store } = this.options;
-    const leaseDurationSeconds = this.leaseDurationMs / 1000;
+    if (current === undefined) return this.claim(() => store.create(newLease(store, this.identity, this.leaseDurationMs, now)), now, mono, 'create');
+    this.observe(current);
+    const holder = current.spec?.holderIdentity ?? '';
+    if (this.heldByOther(current)) return 'held-by-other';
+    const outcome = await this.claim(() => store.update({ ...current, spec: takenSpec(current.spec ?? {}, this.identity, this.leaseDurationMs, now) }), now, mono, 'update');
+    if (outcome === 'acquired' && holder !== this.identity) this.log.info('leader election: took over the lease', { lease: store.description, from: holder === '' ? '(released)' : holder });
+    return outcome;
+  }
 
-    // Fast path for a leader: update from what we last wrote; any failure falls back to a read.
+  /** A leader's fast path: update from what it last wrote, without a read. False sends it to the read. */
+  private async renewFromLastWrite(): Promise<boolean> {
     const mine = this.observed;
-    if (this.holding && mine !== undefined && mine.at + this.leaseDurationMs > this.clock.now()) {
-      const now = this.clock.now();
-      const mono = this.clock.monotonic();
-      const spec = { ...mine.lease.spec, holderIdentity: this.identity, leaseDurationSeconds, renewTime: microTime(now) };
-      try {
-        this.wrote(await store.update({ ...mine.lease, spec }), now, mono);
-        return 'acquired';
-      } catch (err) {
-        this.log.debug('leader election: renew from the last write failed; reading the lease', { error: errorMessage(err) });
-      }
-    }
-
-    let current: Lease | undefined;
+    if (!this.holding || mine === undefined || mine.at + this.leaseDurationMs <= this.clock.now()) return false;
+    const now = this.clock.now();
+    const mono = this.clock.monotonic();
     try {
-      current = await store.get();
+      this.wrote(await this.options.store.update({ ...mine.lease, spec: renewedSpec(mine.lease.spec, this.identity, this.leaseDurationMs, now) }), now, mono);
+      return true;
     } catch (err) {
-      this.log.warn('leader election: cannot read the lease', { lease: store.description, error: errorMessage(err) });
+      this.log.debug('leader election: renew from the last write failed; reading the lease', { error: errorMessage(err) });
+      return false;
+    }
+  }
+
+  /** The Lease as the API server has it now: undefined when there is none, 'failed' when it cannot be read. */
+  private async read(): Promise<Lease | undefined | 'failed'> {
+    try {
+      return await this.options.store.get();
+    } catch (err) {
+      this.log.warn('leader election: cannot read the lease', { lease: this.options.store.description, error: errorMessage(err) });
       return 'failed';
     }
-    if (current === undefined) {
-      const now = this.clock.now();
-      const mono = this.clock.monotonic();
-      const fresh: Lease = {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { name: store.name, namespace: store.namespace },
-        spec: { holderIdentity: this.identity, leaseDurationSeconds, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
-      };
-      try {
-        this.wrote(await store.create(fresh), now, mono);
-        return 'acquired';
-      } catch (err) {
-        this.holding = false;
-        if (isConflict(err)) this.log.debug('leader election: another replica created the lease first');
-        else this.log.warn('leader election: cannot create the lease', { lease: store.description, error: errorMessage(err) });
-        return 'failed';
-      }
-    }
+  }
 
-    this.observe(current);
+  /** Another replica holds it, and its record changed within its leaseDurationSeconds, as this replica saw it. */
+  private heldByOther(current: Lease): boolean {
     const spec = current.spec ?? {};
     const holder = spec.holderIdentity ?? '';
     const observedAt = this.observed?.at ?? this.clock.now();
-    const expiresAt = observedAt + (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
-    if (holder !== '' && holder !== this.identity && expiresAt > this.clock.now()) {
-      this.holding = false;
-      if (holder !== this.lastHolder) this.log.info('leader election: the lease is held', { lease: store.description, holder });
-      this.lastHolder = holder;
-      return 'held-by-other';
-    }
+    const expiresAt = observedAt + (spec.leaseDurationSeconds ?? this.leaseDurationMs / 1000) * 1000;
+    if (holder === '' || holder === this.identity || expiresAt <= this.clock.now()) return false;
+    this.holding = false;
+    if (holder !== this.lastHolder) this.log.info('leader election: the lease is held', { lease: this.options.store.description, holder });
+    this.lastHolder = holder;
+    return true;
+  }
 
-    const now = this.clock.now();
-    const mono = this.clock.monotonic();
-    const renewing = holder === this.identity;
-    const next: LeaseSpec = {
-      holderIdentity: this.identity,
-      leaseDurationSeconds,
-      acquireTime: renewing ? (spec.acquireTime ?? microTime(now)) : microTime(now),
-      renewTime: microTime(now),
-      leaseTransitions: renewing ? (spec.leaseTransitions ?? 0) : (spec.leaseTransitions ?? 0) + 1,
-    };
+  /** Writes this replica in as holder; a 409 means another replica wrote first, and is not an error. */
+  private async claim(write: () => Promise<Lease>, now: number, mono: number, verb: 'create' | 'update'): Promise<Attempt> {
     try {
-      this.wrote(await store.update({ ...current, spec: next }), now, mono);
-      if (!renewing) this.log.info('leader election: took over the lease', { lease: store.description, from: holder === '' ? '(released)' : holder });
+      this.wrote(await write(), now, mono);
       return 'acquired';
     } catch (err) {
       this.holding = false;
-      if (isConflict(err)) this.log.debug('leader election: another replica wrote the lease first');
-      else this.log.warn('leader election: cannot update the lease', { lease: store.description, error: errorMessage(err) });
+      if (isConflict(err)) this.log.debug(`leader election: another replica ${verb === 'create' ? 'created' : 'wrote'} the lease first`);
+      else this.log.warn(`leader election: cannot ${verb} the lease`, { lease: this.options.store.description, error: errorMessage(err) });
       return 'failed';
     }
   }
