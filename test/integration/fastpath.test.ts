@@ -1,9 +1,8 @@
-import { KubeConfig, Watch } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { ControlPlane } from '../../hack/controlplane/launcher.js';
 import { sharedControlPlane } from './support/controlplane.js';
-import { admin, fetchAsAdmin, type Admin } from './support/kube.js';
+import { admin, adminClient, fetchAsAdmin, type Admin } from './support/kube.js';
 import { startOperator, type RunningOperator } from './support/operator.js';
 import { eventually } from './support/wait.js';
 import { FULL_OBJECTS, fullSpec } from './reliability/fixtures.js';
@@ -123,26 +122,38 @@ describe('fast path: one pass per new namespace, no false drift', function () {
 
     // The moment the first of its NetworkPolicies is stored, the other writes of the same pass (the
     // RoleBinding waits for its Role; the labels) are still out: delete that policy then.
-    const kc = new KubeConfig();
-    kc.loadFromFile(cp.kubeconfigPath);
+    // A watch with its initial events: their closing bookmark says the watch is open, and only then
+    // is the namespace created, so the policy's ADDED arrives as it is stored.
+    const client = await adminClient(cp);
+    const stop = new AbortController();
+    const policies = `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan`;
+    let open = false;
+    let watchError: Error | undefined;
     let deletedUid: string | undefined;
     let deleting: Promise<unknown> | undefined;
-    const watch = await new Watch(kc).watch(
-      `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`,
-      {},
-      (type: string, object: { metadata: { name: string; uid: string } }) => {
-        if (type !== 'ADDED' || deleting !== undefined || object.metadata.name !== 'posture-default-deny') return;
-        deletedUid = object.metadata.uid;
+    const watching = (async (): Promise<void> => {
+      for await (const { type, object } of client.watchEvents(policies, stop.signal)) {
+        if (type === 'BOOKMARK') open = true;
+        const meta = (object.metadata ?? {}) as { name?: string; uid?: string };
+        if (type !== 'ADDED' || deleting !== undefined || meta.name !== 'posture-default-deny') continue;
+        deletedUid = meta.uid;
         deleting = fetchAsAdmin(cp, 'DELETE', `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/posture-default-deny`);
-      },
-      () => undefined,
-    );
+      }
+    })().catch((err: unknown) => {
+      if (!stop.signal.aborted) watchError = err instanceof Error ? err : new Error(String(err));
+    });
+    const watched = (ready: () => boolean): (() => boolean) => (): boolean => {
+      if (watchError !== undefined) throw watchError;
+      return ready();
+    };
     try {
+      await eventually('the watch open', watched(() => open), 60_000);
       await k.createNamespace(ns, { 'posture.dev/tier': tier });
-      await eventually('the policy deleted by the test', () => deleting !== undefined, 60_000);
+      await eventually('the policy deleted by the test', watched(() => deleting !== undefined), 60_000);
       await deleting;
     } finally {
-      watch.abort();
+      stop.abort();
+      await watching;
     }
     await eventually('the policy put back, the drift recorded', async () => {
       const list = (await fetchAsAdmin(cp, 'GET', `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies?labelSelector=${encodeURIComponent(MANAGED)}`)) as List;
