@@ -73,7 +73,7 @@ export async function diff(args: readonly string[], io: Io): Promise<number> {
   const path = stringValue(p, 'baseline');
   if (path === undefined) throw new UsageError('give the baseline with --baseline FILE (see posture diff --help)');
   const baseline = await loadOneBaseline(path, io);
-  const client = await connect(stringValue(p, 'kubeconfig') ?? (io.env.KUBECONFIG === '' ? undefined : io.env.KUBECONFIG?.split(':')[0]));
+  const client = await connect(stringValue(p, 'kubeconfig'), io.env);
   let state;
   try {
     state = await readCluster(client);

@@ -66,7 +66,7 @@ holds objects in today, the objects and Namespace labels, with a unified diff fo
 It only reads (get and list); it never writes.
 
   --baseline FILE          the SecurityBaseline to compare (one per file)
-  --kubeconfig PATH        default: KUBECONFIG, then ~/.kube/config
+  --kubeconfig PATH        default: KUBECONFIG, then ~/.kube/config, then the pod's ServiceAccount
   --operator-namespace NS  the operator's namespace, never selected (default: posture-system)
 
 Exit codes: 0 no differences, 1 differences, 2 bad input or the cluster cannot be read.

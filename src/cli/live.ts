@@ -1,9 +1,9 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { MANAGED_SELECTOR } from '../api/names.js';
 import type { SecurityBaselineObject } from '../controller/baselines.js';
 import { isManaged, toExisting } from '../controller/enforcement.js';
 import type { ExistingObject } from '../controller/plan.js';
 import { KubeClient } from '../kube/client.js';
+import { loadClusterAccess } from '../kubeconfig.js';
 import { collectionPath, MANAGED_TYPES, NAMESPACE, SECURITY_BASELINE, type ResourceType } from '../kube/resources.js';
 import { UsageError } from './io.js';
 
@@ -46,13 +46,13 @@ async function listAll(client: KubeClient, type: ResourceType, labelSelector?: s
   return out;
 }
 
-/** The API client, as the operator builds it, from --kubeconfig or KUBECONFIG or ~/.kube/config. */
-export async function connect(kubeconfig: string | undefined): Promise<KubeClient> {
-  const kc = new KubeConfig();
+/**
+ * The API client, as the operator builds it and from the same places (src/kubeconfig.ts): --kubeconfig,
+ * else KUBECONFIG (merged), ~/.kube/config, or the pod's ServiceAccount.
+ */
+export async function connect(kubeconfig: string | undefined, env: NodeJS.ProcessEnv): Promise<KubeClient> {
   try {
-    if (kubeconfig === undefined) kc.loadFromDefault();
-    else kc.loadFromFile(kubeconfig);
-    return await KubeClient.create(kc, () => undefined, 4);
+    return await KubeClient.create(await loadClusterAccess(kubeconfig, env), () => undefined, 4);
   } catch (err) {
     throw new UsageError(`cannot use the kubeconfig${kubeconfig === undefined ? '' : ` ${kubeconfig}`}: ${err instanceof Error ? err.message : String(err)}`);
   }

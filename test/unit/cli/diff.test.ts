@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { securityBaselineSpecSchema } from '../../../src/api/securitybaseline.js';
 import { describeAction } from '../../../src/cli/diff.js';
 import { planDiff } from '../../../src/cli/diffplan.js';
@@ -6,6 +7,7 @@ import type { ClusterState, LiveNamespace } from '../../../src/cli/live.js';
 import type { ExistingObject } from '../../../src/controller/plan.js';
 import { renderNamespace } from '../../../src/render/index.js';
 import type { ValidBaseline } from '../../../src/render/selection.js';
+import { BASELINE, files, posture } from './run.js';
 
 const SELECT = { matchLabels: { tier: 'tenant' } };
 
@@ -95,5 +97,19 @@ describe('posture diff: planning against what the cluster holds', () => {
   it('never selects the operator\'s own namespace or a terminating one', () => {
     const state: ClusterState = { namespaces: [ns('posture-system', { tier: 'tenant' }), { ...ns('gone', { tier: 'tenant' }), terminating: true }], baselines: [], managed: new Map() };
     assert.deepEqual(planDiff(state, baseline({}), 'posture-system'), []);
+  });
+});
+
+describe('posture diff: finding the cluster as the operator does (src/kubeconfig.ts)', () => {
+  it('exits 2 with one line naming --kubeconfig when its file does not exist', async () => {
+    const dir = await files({ 'b.yaml': BASELINE });
+    const r = await posture(['diff', '--baseline', join(dir, 'b.yaml'), '--kubeconfig', join(dir, 'nope')]);
+    assert.deepEqual(r, { code: 2, stdout: '', stderr: `posture diff: cannot use the kubeconfig ${join(dir, 'nope')}: --kubeconfig: ${join(dir, 'nope')} does not exist\n` });
+  });
+
+  it('reads KUBECONFIG as the operator does, naming it when none of its files exists', async () => {
+    const dir = await files({ 'b.yaml': BASELINE });
+    const r = await posture(['diff', '--baseline', join(dir, 'b.yaml')], { env: { KUBECONFIG: `${join(dir, 'a')}:${join(dir, 'b')}` } });
+    assert.deepEqual(r, { code: 2, stdout: '', stderr: `posture diff: cannot use the kubeconfig: KUBECONFIG: ${join(dir, 'a')}, ${join(dir, 'b')} does not exist\n` });
   });
 });
