@@ -1,6 +1,6 @@
 /** The baseline checks (check_*.go at policy v1.35; see ../podsecurity.ts). */
 import { isUserNamespaced } from '../podspec.js';
-import type { LifecycleHandler, Probe, SELinuxOptions } from '../types.js';
+import type { LifecycleHandler, PodSpec, Probe, SELinuxOptions } from '../types.js';
 import type { CheckFn } from './common.js';
 import {
   ALLOWED_SELINUX_TYPES,
@@ -17,23 +17,7 @@ import {
 } from './common.js';
 
 export const appArmorProfile: CheckFn = (spec, annotations) => {
-  const allowed = (type: string | undefined): boolean => type === 'RuntimeDefault' || type === 'Localhost';
-  const setters: string[] = [];
-  const badValues = new Set<string>();
-  const podProfile = spec.securityContext?.appArmorProfile;
-  if (podProfile !== undefined && !allowed(podProfile.type)) {
-    setters.push('pod');
-    badValues.add(podProfile.type ?? '');
-  }
-  const bad: string[] = [];
-  visit(spec, (c) => {
-    const profile = c.securityContext?.appArmorProfile;
-    if (profile !== undefined && !allowed(profile.type)) {
-      bad.push(c.name);
-      badValues.add(profile.type ?? '');
-    }
-  });
-  if (bad.length > 0) setters.push(containersPhrase(bad));
+  const { setters, types: badValues } = forbiddenProfiles(spec, 'appArmorProfile', (type) => type === 'RuntimeDefault' || type === 'Localhost');
   const forbiddenAnnotations = Object.entries(annotations)
     .filter(([k, v]) => k.startsWith(APPARMOR_ANNOTATION_PREFIX) && !(v === '' || v === 'runtime/default' || v.startsWith('localhost/')))
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
@@ -189,22 +173,7 @@ export const seLinuxOptionsWith = (allowedTypes: ReadonlySet<string>): CheckFn =
 };
 
 export const seccompProfileBaseline: CheckFn = (spec) => {
-  const setters: string[] = [];
-  const values = new Set<string>();
-  const podProfile = spec.securityContext?.seccompProfile;
-  if (podProfile !== undefined && !validSeccomp(podProfile.type)) {
-    setters.push('pod');
-    values.add(podProfile.type ?? '');
-  }
-  const bad: string[] = [];
-  visit(spec, (c) => {
-    const profile = c.securityContext?.seccompProfile;
-    if (profile !== undefined && !validSeccomp(profile.type)) {
-      bad.push(c.name);
-      values.add(profile.type ?? '');
-    }
-  });
-  if (bad.length > 0) setters.push(containersPhrase(bad));
+  const { setters, types: values } = forbiddenProfiles(spec, 'seccompProfile', validSeccomp);
   if (setters.length === 0) return undefined;
   return { reason: 'seccompProfile', detail: `${setters.join(' and ')} must not set securityContext.seccompProfile.type to ${joinQuote(sorted(values))}` };
 };
@@ -252,3 +221,24 @@ export const windowsHostProcess: CheckFn = (spec) => {
   if (setters.length === 0) return undefined;
   return { reason: 'hostProcess', detail: `${setters.join(' and ')} must not set securityContext.windowsOptions.hostProcess=true` };
 };
+
+/** Who sets a profile to a type the level forbids ('pod', then the containers), and those types. */
+function forbiddenProfiles(spec: PodSpec, field: 'appArmorProfile' | 'seccompProfile', allowed: (type: string | undefined) => boolean): { setters: string[]; types: Set<string> } {
+  const setters: string[] = [];
+  const types = new Set<string>();
+  const podProfile = spec.securityContext?.[field];
+  if (podProfile !== undefined && !allowed(podProfile.type)) {
+    setters.push('pod');
+    types.add(podProfile.type ?? '');
+  }
+  const bad: string[] = [];
+  visit(spec, (c) => {
+    const profile = c.securityContext?.[field];
+    if (profile !== undefined && !allowed(profile.type)) {
+      bad.push(c.name);
+      types.add(profile.type ?? '');
+    }
+  });
+  if (bad.length > 0) setters.push(containersPhrase(bad));
+  return { setters, types };
+}
