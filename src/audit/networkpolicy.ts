@@ -30,8 +30,54 @@ export function effectivePolicyTypes(policy: NetworkPolicy): Set<string> {
   return new Set((policy.spec.egress ?? []).length > 0 ? ['Ingress', 'Egress'] : ['Ingress']);
 }
 
+/**
+ * The policies of one namespace by one label pair each must have (the first of their matchLabels),
+ * and those without one (an empty selector, expressions only), which any pod may match. A pod's
+ * candidates are then the policies under its own label pairs, plus those: matching every workload
+ * against every policy was O(workloads x policies), a second per audit at 4,000 of each.
+ */
+interface SelectorIndex {
+  byLabel: Map<string, number[]>;
+  unanchored: number[];
+}
+
+const indexes = new WeakMap<readonly NetworkPolicy[], SelectorIndex>();
+
+function labelKey(key: string, value: string): string {
+  return `${key}\u0000${value}`;
+}
+
+function selectorIndex(policies: readonly NetworkPolicy[]): SelectorIndex {
+  const known = indexes.get(policies);
+  if (known !== undefined) return known;
+  const index: SelectorIndex = { byLabel: new Map(), unanchored: [] };
+  policies.forEach((p, i) => {
+    const first = Object.entries(p.spec.podSelector.matchLabels ?? {})[0];
+    if (first === undefined) {
+      index.unanchored.push(i);
+      return;
+    }
+    const key = labelKey(first[0], first[1]);
+    const list = index.byLabel.get(key);
+    if (list === undefined) index.byLabel.set(key, [i]);
+    else list.push(i);
+  });
+  indexes.set(policies, index);
+  return index;
+}
+
+/** The policies whose podSelector selects these pod labels, in the order given. */
 export function policiesSelecting(policies: readonly NetworkPolicy[], podLabels: Labels): NetworkPolicy[] {
-  return policies.filter((p) => matchesSelector(p.spec.podSelector, podLabels));
+  const index = selectorIndex(policies);
+  const candidates = [...index.unanchored];
+  for (const [key, value] of Object.entries(podLabels)) candidates.push(...(index.byLabel.get(labelKey(key, value)) ?? []));
+  candidates.sort((a, b) => a - b);
+  const out: NetworkPolicy[] = [];
+  for (const i of candidates) {
+    const p = policies[i];
+    if (p !== undefined && matchesSelector(p.spec.podSelector, podLabels)) out.push(p);
+  }
+  return out;
 }
 
 function parseIPv4(ip: string): number | undefined {

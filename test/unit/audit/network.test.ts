@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cidrContains, effectivePolicyTypes, egressRuleAllows, matchesSelector } from '../../../src/audit/networkpolicy.js';
+import { cidrContains, effectivePolicyTypes, egressRuleAllows, matchesSelector, policiesSelecting } from '../../../src/audit/networkpolicy.js';
 import type { AuditInput, NetworkPolicy, Result, Service } from '../../../src/audit/types.js';
 import { auditInput, deployment, run, securePodSpec } from './fixtures.js';
 
@@ -81,6 +81,33 @@ describe('NetworkPolicy semantics', () => {
     assert.ok(matchesSelector({ matchExpressions: [{ key: 'x', operator: 'DoesNotExist' }] }, labels));
     assert.ok(!matchesSelector({ matchExpressions: [{ key: 'x', operator: 'Exists' }] }, labels));
     assert.ok(!matchesSelector({ matchExpressions: [{ key: 'app', operator: 'Bogus' }] }, labels));
+  });
+
+  it('finds the policies selecting a pod through its label index as a scan of every policy would, in order', () => {
+    // A small seeded generator: selectors over few keys and values, so that they overlap.
+    let state = 7;
+    const next = (n: number): number => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return state % n;
+    };
+    const keys = ['app', 'tier', 'team'];
+    const values = ['a', 'b', 'c'];
+    const labelsOf = (): Record<string, string> => Object.fromEntries(keys.filter(() => next(3) > 0).map((k) => [k, values[next(3)] ?? 'a']));
+    const policies: NetworkPolicy[] = Array.from({ length: 300 }, (_, i) => {
+      const shape = next(4);
+      const matchLabels = shape === 0 ? undefined : labelsOf();
+      const matchExpressions = shape >= 2 ? [{ key: keys[next(3)] ?? 'app', operator: ['In', 'NotIn', 'Exists', 'DoesNotExist'][next(4)] ?? 'In', values: [values[next(3)] ?? 'a'] }] : undefined;
+      return { name: `p${i}`, spec: { podSelector: { ...(matchLabels === undefined ? {} : { matchLabels }), ...(matchExpressions === undefined ? {} : { matchExpressions }) } } };
+    });
+    let matched = 0;
+    for (let pod = 0; pod < 200; pod++) {
+      const labels = labelsOf();
+      const expected = policies.filter((p) => matchesSelector(p.spec.podSelector, labels)).map((p) => p.name);
+      assert.deepEqual(policiesSelecting(policies, labels).map((p) => p.name), expected, JSON.stringify(labels));
+      matched += expected.length;
+    }
+    assert.ok(matched > 1000, `the generated selectors overlap (${matched} matches)`);
+    assert.deepEqual(policiesSelecting(policies.slice(0, 0), { app: 'a' }), []);
   });
 
   it('defaults policy types like the API server', () => {
