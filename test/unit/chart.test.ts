@@ -21,6 +21,20 @@ describe('Helm chart: files shared with config/', () => {
     assert.equal(read('charts/posture-operator/files/grafana/posture-operator.json'), read('config/grafana/posture-operator.json'));
   });
 
+  it('ships the Node flags and the resources of config/manager, which the reliability tests run with and measure against', () => {
+    interface Container {
+      name: string;
+      env?: { name: string; value?: string }[];
+      resources?: unknown;
+    }
+    const deployment = parse(read('config/manager/deployment.yaml')) as { spec: { template: { spec: { containers: Container[] } } } };
+    const container = deployment.spec.template.spec.containers.find((c) => c.name === 'operator');
+    const values = parse(read('charts/posture-operator/values.yaml')) as { nodeOptions?: string; resources?: unknown };
+    assert.ok(container);
+    assert.equal(values.nodeOptions, container.env?.find((e) => e.name === 'NODE_OPTIONS')?.value);
+    assert.deepEqual(values.resources, container.resources);
+  });
+
   it('the CRD reads the same to YAML 1.1 parsers (Go\'s, in helm and kubectl) as to YAML 1.2: no bare Off/On/Yes/No', () => {
     for (const path of ['crds/posture.dev_securitybaselines.yaml', 'charts/posture-operator/crds/posture.dev_securitybaselines.yaml']) {
       const text = read(path);
