@@ -36,6 +36,8 @@ export function auditController(deps: AuditDeps): ControllerSpec<string> {
     concurrency: deps.concurrency,
     watches: [
       watchMapped('namespaces (enforced)', deps.enforced, (_event, ns) => [ns], AUDIT_DEBOUNCE_MS),
+      // A namespace newly selected is audited once the caches hold it whole.
+      ...(deps.scope === undefined ? [] : [watchMapped('namespaces (listed)', deps.scope.listed, (_event, ns) => [ns])]),
       ...(deps.reportsChanged === undefined ? [] : [watchMapped('the PolicyReport CRD', deps.reportsChanged, () => namespaces.list().flatMap((ns) => (ns.metadata?.name === undefined ? [] : [ns.metadata.name])), AUDIT_DEBOUNCE_MS)]),
       // A deleted namespace's open findings are forgotten at once: one recreated under its name announces its own.
       watchMapped(NAMESPACE.plural, namespaces, (event, ns) => {

@@ -16,6 +16,7 @@ import type { ConfigMapData } from './configmapdata.js';
 import { reduceFindings, type AuditStore } from './auditstore.js';
 import type { BaselineRegistry } from './baselines.js';
 import type { ResultStore } from './results.js';
+import type { Source } from '../runtime/source.js';
 import { evaluateNamespaceInSlices, TimeSlicer } from './slices.js';
 
 export interface AuditorDeps {
@@ -33,6 +34,11 @@ export interface AuditorDeps {
   slicer?: () => TimeSlicer;
   /** ConfigMap data on demand; without it, the data the cache holds (tests). */
   configMaps?: ConfigMapData;
+  /**
+   * The caches keep only namespaces some baseline selects: one just selected is audited once they
+   * hold it whole (listed), not before, when a half-listed namespace would report wrong findings.
+   */
+  scope?: { holds(namespace: string): boolean; listed: Source<string> };
 }
 
 /** The check that reads ConfigMap data: when a baseline disables it, none is read. */
@@ -77,6 +83,7 @@ export class Auditor {
       if (await this.removeReport(namespace)) wrote('deleted', { resource: POLICY_REPORT.plural, name: POLICY_REPORT_NAME });
       return;
     }
+    if (this.deps.scope?.holds(namespace) === false) return;
     const baseline = known.parsed.baseline;
     const slicer = this.deps.slicer?.() ?? new TimeSlicer();
     const input = gatherAuditInput(caches, namespace, auditConfig(baseline.spec.audit, baseline.spec.podSecurity?.enforce), await this.configMapData(namespace, baseline));

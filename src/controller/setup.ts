@@ -5,12 +5,13 @@ import { evaluateCluster } from '../audit/evaluate.js';
 import type { Finding, ServerVersion } from '../audit/types.js';
 import type { ApiClient } from '../kube/client.js';
 import type { EventRecorder } from '../kube/events.js';
-import { CACHED_TYPES, compact, compactManaged, managedCache, MANAGED_TYPES, METADATA_ONLY_PLURALS, SECURITY_BASELINE } from '../kube/resources.js';
+import { CACHED_TYPES, compact, compactManaged, managedCache, MANAGED_TYPES, METADATA_ONLY_PLURALS, NAMESPACE, SCOPED_PLURALS, SECURITY_BASELINE } from '../kube/resources.js';
 import { ConfigMapData } from './configmapdata.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Manager } from '../runtime/manager.js';
 import { Emitter } from '../runtime/source.js';
 import { auditController } from './audit.js';
+import { trackScope } from './auditscope.js';
 import { AuditStore } from './auditstore.js';
 import { BaselineRegistry, trackBaselines } from './baselines.js';
 import { BaselineStatusController } from './baselinestatus.js';
@@ -41,12 +42,13 @@ export function addControllers(manager: Manager, deps: OperatorDeps): void {
   const { client, log, metrics, events } = deps;
   const { caches, clock } = manager;
   // Every kind the audit reads, the managed kinds too (a tenant's own NetworkPolicies and RoleBindings
-  // are audited), with what the checks read.
-  for (const type of CACHED_TYPES) caches.add(type, (o) => compact(type.plural, o), { metadataOnly: METADATA_ONLY_PLURALS.has(type.plural) });
+  // are audited), with what the checks read, of the namespaces some baseline selects (trackScope).
+  for (const type of CACHED_TYPES) caches.add(type, (o) => compact(type.plural, o), { metadataOnly: METADATA_ONLY_PLURALS.has(type.plural), scoped: SCOPED_PLURALS.has(type.plural) });
   // Our own objects of each managed kind, by label, as planning and drift attribution read them.
   for (const type of MANAGED_TYPES) caches.add(type, (o) => compactManaged(type, o), { name: managedCache(type.plural), labelSelector: MANAGED_SELECTOR });
   const baselines = new BaselineRegistry();
   const baselineChanges = trackBaselines(baselines, caches.source(SECURITY_BASELINE.plural));
+  trackScope({ scope: caches.scope, baselines, baselineChanges, namespaces: caches.source(NAMESPACE.plural), operatorNamespace: deps.operatorNamespace });
   const changed = new Emitter<string>();
   const statusDue = (baseline: string): void => {
     changed.emit('update', baseline);
@@ -128,6 +130,7 @@ export function addControllers(manager: Manager, deps: OperatorDeps): void {
       reportsEnabled: () => reports.reportsEnabled,
       configMaps: new ConfigMapData(client),
       reportsChanged,
+      scope: { holds: (namespace) => caches.holdsNamespace(namespace), listed: caches.namespacesListed },
       concurrency: deps.concurrency,
       enforced: enforcement.reconciled,
     }),

@@ -37,6 +37,12 @@ export const AUDITED_TYPES: readonly ResourceType[] = KINDS.filter((k) => k.role
 /** Every kind a shared informer watches from the start; the PolicyReport informer is added once its CRD is found. */
 export const CACHED_TYPES: readonly ResourceType[] = KINDS.filter((k) => k.cached).map(typeOf);
 
+/**
+ * The namespaced kinds the audit reads (the managed kinds' caches of every object among them):
+ * their caches keep only namespaces some baseline selects, the only ones the audit reads.
+ */
+export const SCOPED_PLURALS: ReadonlySet<string> = new Set(KINDS.filter((k) => k.namespaced && k.cached && (k.role === 'audited' || k.role === 'managed')).map((k) => k.plural));
+
 /** Kinds whose informers are metadata-only (their contents are read on demand). */
 export const METADATA_ONLY_PLURALS: ReadonlySet<string> = new Set(KINDS.filter((k) => k.metadataOnly === true).map((k) => k.plural));
 

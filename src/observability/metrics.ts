@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LoopBusyMonitor } from './loopbusy.js';
 
 const MAX_MANAGERS = 16;
 const MAX_MANAGER_LENGTH = 64;
@@ -129,8 +130,34 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private cacheCounts: () => Record<string, number> = () => ({});
+
+  readonly cacheObjects = new Gauge({
+    name: 'posture_cache_objects',
+    help: 'Objects held by each informer cache (a kind\'s plural, or <plural>/managed for our own objects of a managed kind): the audit\'s caches hold only namespaces some baseline selects.',
+    labelNames: ['cache'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const [cache, count] of Object.entries(this.cacheCounts())) this.cacheObjects.set({ cache }, count);
+    },
+  });
+
+  private readonly loopBusy = new LoopBusyMonitor();
+
+  readonly eventLoopBusyMax = new Gauge({
+    name: 'posture_event_loop_busy_max_seconds',
+    help: 'The longest the event loop was held since the last scrape, in CPU time of the main thread (nodejs_eventloop_lag_max_seconds is wall time, and grows when the node gives the process no CPU).',
+    registers: [this.registry],
+    collect: () => {
+      this.eventLoopBusyMax.set(this.loopBusy.takeMaxMs() / 1000);
+    },
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry });
+      this.loopBusy.start();
+    }
     // Error rates and alerts need the series before the first error, not from it.
     for (const result of ['success', 'error']) this.reconciles.inc({ result }, 0);
   }
@@ -146,6 +173,11 @@ export class Metrics {
       this.driftRepaired.inc({ baseline, kind }, 0);
     }
     for (const cause of LOSS_CAUSES) this.namespacesLost.inc({ baseline, cause }, 0);
+  }
+
+  /** Where posture_cache_objects reads its counts from, at each scrape. */
+  observeCaches(counts: () => Record<string, number>): void {
+    this.cacheCounts = counts;
   }
 
   /** Counts a drift under who made it, keeping the label bounded (a name, capped in number and length). */

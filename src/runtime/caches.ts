@@ -4,7 +4,8 @@ import type { ResourceType } from '../kube/paths.js';
 import type { Clock } from './clock.js';
 import { Informer } from './informer.js';
 import { OutageLog } from './outage.js';
-import type { Handler, Source } from './source.js';
+import { NamespaceScope } from './scope.js';
+import { Emitter, type Handler, type Source } from './source.js';
 
 /** A cached object: the API's shape, after the cache's projection. */
 export type CachedObject = Record<string, unknown> & {
@@ -46,6 +47,8 @@ export interface CacheOptions {
   labelSelector?: string;
   /** Only the objects' metadata reaches the process. */
   metadataOnly?: boolean;
+  /** Only objects of namespaces in the caches' scope are kept (see NamespaceScope). */
+  scoped?: boolean;
 }
 
 /**
@@ -59,9 +62,24 @@ export class Caches implements CacheReader {
   /** One for all informers: an API server outage breaks every watch at once, and is logged once. */
   private readonly outage: OutageLog;
   private started = false;
+  /** The namespaces the scoped caches keep objects of; the controllers say which. */
+  readonly scope = new NamespaceScope();
+  private readonly scoped = new Set<string>();
+  private readonly listed = new Emitter<string>();
 
   constructor(private readonly deps: CachesDeps) {
     this.outage = new OutageLog(deps.log, deps.clock);
+  }
+
+  /** Namespaces that entered the scope and that every scoped cache now holds whole. */
+  get namespacesListed(): Source<string> {
+    return this.listed;
+  }
+
+  /** Every scoped cache holds all objects of this namespace: it is in scope and listed. */
+  holdsNamespace(namespace: string): boolean {
+    for (const name of this.scoped) if (this.informers.get(name)?.holdsNamespace(namespace) === false) return false;
+    return this.scoped.size === 0 || this.scope.has(namespace);
   }
 
   /**
@@ -78,8 +96,17 @@ export class Caches implements CacheReader {
       ...(project === undefined ? {} : { transform: project }),
       ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
       ...(options.metadataOnly === undefined ? {} : { metadataOnly: options.metadataOnly }),
+      ...(options.scoped === true
+        ? {
+            scope: this.scope,
+            onNamespaceListed: (namespace: string) => {
+              if (this.holdsNamespace(namespace)) this.listed.emit('update', namespace);
+            },
+          }
+        : {}),
       onWatchEnd: (code) => onWatchEnd?.(type.plural, code),
     });
+    if (options.scoped === true) this.scoped.add(name);
     informer.on((event, object) => {
       for (const handler of this.handlers.get(name) ?? []) handler(event, object);
     });
@@ -98,9 +125,15 @@ export class Caches implements CacheReader {
     };
   }
 
+  /**
+   * The unscoped caches first (namespaces and baselines among them: the controllers decide the
+   * scope from those), then the scoped ones, whose first lists then keep only what is in scope.
+   */
   async start(): Promise<void> {
     this.started = true;
-    await Promise.all([...this.informers.values()].map((i) => i.start()));
+    const informers = [...this.informers];
+    await Promise.all(informers.filter(([name]) => !this.scoped.has(name)).map(([, i]) => i.start()));
+    await Promise.all(informers.filter(([name]) => this.scoped.has(name)).map(([, i]) => i.start()));
   }
 
   async stop(): Promise<void> {
@@ -142,6 +175,6 @@ export class Caches implements CacheReader {
   }
 
   counts(): Record<string, number> {
-    return Object.fromEntries([...this.informers].map(([plural, i]) => [plural, i.list().length]));
+    return Object.fromEntries([...this.informers].map(([plural, i]) => [plural, i.size]));
   }
 }

@@ -6,24 +6,14 @@ import { systemClock, type Clock } from './clock.js';
 import { OutageLog } from './outage.js';
 import type { Handler } from './source.js';
 import { WatchLines } from '../kube/watchlines.js';
+import { listPages, METADATA_WATCH } from './listpages.js';
+import type { NamespaceScope } from './scope.js';
+import { ScopeKeeper } from './scopekeeper.js';
 
 const RESTART_BASE_MS = 500;
 const RESTART_MAX_MS = 30_000;
 /** The API server ends each watch after this (spread so that watches do not all restart at once). */
 const WATCH_TIMEOUT_S = 300;
-
-/** Objects per list page. */
-export const LIST_PAGE_SIZE = 500;
-/**
- * Kinds whose objects a tenant can make 1 MB each (ConfigMaps): a page of 500 would be half a
- * gigabyte in flight; 5 is 5 MB at most. A metadata-only list is small whatever the objects hold.
- */
-const LARGE_OBJECT_PAGE_SIZE = 5;
-const LARGE_OBJECT_KINDS = new Set(['configmaps', 'secrets']);
-
-/** The server sends only each object's metadata (client-go's metadata informer). */
-const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
-const METADATA_WATCH = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
 /** The fields of a cached object the informer itself reads. */
 export interface InformerObject {
@@ -40,6 +30,13 @@ export interface InformerOptions {
   transform?: (object: unknown) => unknown;
   /** Shared by the informers of one operator, so an API server outage is logged once, not per informer. */
   outage?: OutageLog;
+  /**
+   * Only objects of namespaces in this scope are kept (cluster-scoped ones always): others are
+   * dropped as they arrive, unprojected. See ScopeKeeper for namespaces entering and leaving it.
+   */
+  scope?: NamespaceScope;
+  /** A namespace that entered the scope has been listed: the cache holds all of it. */
+  onNamespaceListed?: (namespace: string) => void;
 }
 
 interface WatchEvent {
@@ -71,6 +68,7 @@ export class Informer<T extends InformerObject> {
   private restartDelayMs = RESTART_BASE_MS;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  private readonly keeper: ScopeKeeper<T> | undefined;
 
   constructor(
     readonly type: ResourceType,
@@ -85,6 +83,26 @@ export class Informer<T extends InformerObject> {
     this.firstList = new Promise((resolve) => {
       this.markSynced = resolve;
     });
+    this.keeper = options.scope === undefined ? undefined : this.scopeKeeper(options.scope);
+  }
+
+  private scopeKeeper(scope: NamespaceScope): ScopeKeeper<T> {
+    const list = async (namespace: string): Promise<{ objects: Map<string, T>; resourceVersion: string }> => {
+      const objects = new Map<string, T>();
+      const resourceVersion = await this.pages(collectionPath(this.type, namespace), (o) => objects.set(o.metadata?.name ?? '', o));
+      return { objects, resourceVersion };
+    };
+    const failed = (namespace: string, err: unknown, delay: number): void => {
+      this.outage.failed(`${this.type.plural} in ${namespace}`, errorMessage(err), delay);
+    };
+    const { onNamespaceListed: onListed } = this.options;
+    const started = (): boolean => this.loop !== undefined && !this.stopped;
+    return new ScopeKeeper<T>({ scope, clock: this.clock, store: this.store, emit: this.emit.bind(this), list, started, failed, ...(onListed === undefined ? {} : { onListed }) });
+  }
+
+  /** The cache holds every object of this namespace (always, for an informer without a scope). */
+  holdsNamespace(namespace: string): boolean {
+    return this.keeper?.holds(namespace) ?? true;
   }
 
   on(handler: Handler<T>): void {
@@ -117,10 +135,18 @@ export class Informer<T extends InformerObject> {
     return out;
   }
 
+  /** How many objects the cache holds. */
+  get size(): number {
+    let n = 0;
+    for (const objects of this.store.values()) n += objects.size;
+    return n;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.abort.abort();
     this.wake?.();
+    await this.keeper?.stop();
     await this.loop;
     this.loop = undefined;
   }
@@ -169,32 +195,24 @@ export class Informer<T extends InformerObject> {
   }
 
   /**
-   * Page by page, each page projected before the next is asked for: a namespace full of large
-   * objects never sits in memory as one response. Then the cache becomes the list: objects not in
-   * it are deleted, new ones added, changed ones updated, each with its event.
+   * Page by page, each page projected before the next is asked for. Then the cache becomes the
+   * list: objects not in it are deleted, new ones added, changed ones updated, each with its event.
    */
   private async relist(): Promise<void> {
     const fresh = new Map<string, Map<string, T>>();
-    const large = LARGE_OBJECT_KINDS.has(this.type.plural) && this.options.metadataOnly !== true;
-    let next: string | undefined;
-    let resourceVersion = '';
-    do {
-      const query = this.query({ limit: String(large ? LARGE_OBJECT_PAGE_SIZE : LIST_PAGE_SIZE) });
-      if (next !== undefined) query.continue = next;
-      const req: KubeRequest = { verb: 'list', resource: this.type.plural, method: 'GET', path: collectionPath(this.type), query };
-      if (this.options.metadataOnly === true) req.accept = METADATA_LIST;
-      const page = await this.client.request<{ items?: unknown[]; metadata?: { continue?: string; resourceVersion?: string } }>(req);
-      for (const item of page.items ?? []) {
-        const o = this.transform(item) as T;
+    this.keeper?.relistStarted();
+    let resourceVersion: string;
+    try {
+      resourceVersion = await this.pages(collectionPath(this.type), (o) => {
         const ns = o.metadata?.namespace ?? '';
         let objects = fresh.get(ns);
         if (objects === undefined) fresh.set(ns, (objects = new Map<string, T>()));
         objects.set(o.metadata?.name ?? '', o);
-      }
-      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-      const token = page.metadata?.continue;
-      next = token === undefined || token === '' ? undefined : token;
-    } while (next !== undefined);
+      });
+    } catch (err) {
+      this.keeper?.relistEnded(false);
+      throw err;
+    }
     this.recovered();
     const old = new Map(this.store);
     this.store.clear();
@@ -211,7 +229,17 @@ export class Informer<T extends InformerObject> {
       }
     }
     for (const objects of old.values()) for (const o of objects.values()) this.emit('delete', o);
+    this.keeper?.relistEnded(true);
     this.markSynced();
+  }
+
+  /** The objects of a collection in scope, projected, page by page; returns the list's resourceVersion. */
+  private async pages(path: string, take: (o: T) => void): Promise<string> {
+    const list = { client: this.client, type: this.type, path, query: this.query({}), metadataOnly: this.options.metadataOnly === true };
+    return listPages(list, (item) => {
+      if (this.keeper?.keeps((item as InformerObject).metadata?.namespace) === false) return;
+      take(this.transform(item) as T);
+    });
   }
 
   /** One watch from the last resourceVersion until the API server ends it; events applied as they come. */
@@ -243,7 +271,8 @@ export class Informer<T extends InformerObject> {
     }
     const raw = event.object as InformerObject | undefined;
     const rv = raw?.metadata?.resourceVersion;
-    if (event.type === 'BOOKMARK') {
+    // Out of scope: dropped before the projection, only its resourceVersion taken.
+    if (event.type === 'BOOKMARK' || this.keeper?.keeps(raw?.metadata?.namespace) === false) {
       if (rv !== undefined) this.latest = rv;
       return;
     }
@@ -254,6 +283,7 @@ export class Informer<T extends InformerObject> {
     let objects = this.store.get(ns);
     const known = objects?.has(name) === true;
     if (event.type === 'DELETED') {
+      this.keeper?.deleted(ns, name, rv);
       objects?.delete(name);
       if (objects?.size === 0) this.store.delete(ns);
     } else {

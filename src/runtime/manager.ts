@@ -57,6 +57,7 @@ export class Manager {
       metrics.kubeRequests.inc({ verb: 'watch', resource, code });
     };
     this.caches = new Caches({ client, log, clock, onWatchEnd });
+    metrics.observeCaches(() => this.caches.counts());
     this.failures = new OutageLog(log, clock, 'reconcile');
     this.controllerMetrics = {
       dequeued: (ms) => {

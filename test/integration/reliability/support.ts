@@ -240,14 +240,18 @@ export async function peakRssMiB(pid: number): Promise<number> {
 /**
  * Samples the operator's RSS and /healthz latency every intervalMs until stopped, and every
  * second its own event loop's longest delay since the last look (nodejs_eventloop_lag_max_seconds,
- * which prom-client resets on each scrape). The probe's latency includes the test process's own
- * delays on a busy machine; the event loop lag is the operator's alone.
+ * which prom-client resets on each scrape) and its longest hold in main-thread CPU time
+ * (posture_event_loop_busy_max_seconds, reset likewise). The probe's latency includes the test
+ * process's own delays on a busy machine; the event loop lag is the operator's alone but still wall
+ * time, which a busy machine stretches; the CPU hold is what the operator itself does.
  */
 export class ProcessProbe {
   readonly rss: number[] = [];
   readonly healthMs: number[] = [];
   readonly healthFailures: string[] = [];
   readonly loopLagMs: number[] = [];
+  /** posture_event_loop_busy_max_seconds: the longest hold in the operator's own main-thread CPU time. */
+  readonly loopBusyMs: number[] = [];
   private samples = 0;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> = Promise.resolve();
@@ -289,6 +293,10 @@ export class ProcessProbe {
     return Math.max(0, ...this.loopLagMs);
   }
 
+  get maxLoopBusyMs(): number {
+    return Math.max(0, ...this.loopBusyMs);
+  }
+
   private async sample(): Promise<void> {
     if (!this.op.alive || this.paused) return;
     try {
@@ -307,7 +315,9 @@ export class ProcessProbe {
     }
     if (this.samples++ % Math.max(1, Math.round(1000 / this.intervalMs)) === 0) {
       try {
-        this.loopLagMs.push((await Scrape.of(this.op)).sum('nodejs_eventloop_lag_max_seconds') * 1000);
+        const scrape = await Scrape.of(this.op);
+        this.loopLagMs.push(scrape.sum('nodejs_eventloop_lag_max_seconds') * 1000);
+        this.loopBusyMs.push(scrape.sum('posture_event_loop_busy_max_seconds') * 1000);
       } catch {
         // not answering: the health sample above records that
       }

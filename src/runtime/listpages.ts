@@ -1,0 +1,46 @@
+import type { KubeRequest, WatchClient } from '../kube/client.js';
+import type { ResourceType } from '../kube/paths.js';
+
+/** Objects per list page. */
+export const LIST_PAGE_SIZE = 500;
+/**
+ * Kinds whose objects a tenant can make 1 MB each (ConfigMaps): a page of 500 would be half a
+ * gigabyte in flight; 5 is 5 MB at most. A metadata-only list is small whatever the objects hold.
+ */
+const LARGE_OBJECT_PAGE_SIZE = 5;
+const LARGE_OBJECT_KINDS = new Set(['configmaps', 'secrets']);
+
+/** The server sends only each object's metadata (client-go's metadata informer). */
+export const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+export const METADATA_WATCH = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+
+export interface PagedList {
+  client: WatchClient;
+  type: ResourceType;
+  path: string;
+  query: Record<string, string>;
+  metadataOnly: boolean;
+}
+
+/**
+ * Lists a collection page by page (limit/continue), each item handed to take before the next page
+ * is asked for, so a namespace full of large objects never sits in memory as one response; returns
+ * the list's resourceVersion.
+ */
+export async function listPages(list: PagedList, take: (item: unknown) => void): Promise<string> {
+  const large = LARGE_OBJECT_KINDS.has(list.type.plural) && !list.metadataOnly;
+  let next: string | undefined;
+  let resourceVersion = '';
+  do {
+    const query: Record<string, string> = { ...list.query, limit: String(large ? LARGE_OBJECT_PAGE_SIZE : LIST_PAGE_SIZE) };
+    if (next !== undefined) query.continue = next;
+    const req: KubeRequest = { verb: 'list', resource: list.type.plural, method: 'GET', path: list.path, query };
+    if (list.metadataOnly) req.accept = METADATA_LIST;
+    const page = await list.client.request<{ items?: unknown[]; metadata?: { continue?: string; resourceVersion?: string } }>(req);
+    for (const item of page.items ?? []) take(item);
+    resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+    const token = page.metadata?.continue;
+    next = token === undefined || token === '' ? undefined : token;
+  } while (next !== undefined);
+  return resourceVersion;
+}
