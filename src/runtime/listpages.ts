@@ -5,9 +5,12 @@ import type { ResourceType } from '../kube/paths.js';
 export const LIST_PAGE_SIZE = 500;
 /**
  * Kinds whose objects a tenant can make 1 MB each (ConfigMaps): a page of 500 would be half a
- * gigabyte in flight; 5 is 5 MB at most. A metadata-only list is small whatever the objects hold.
+ * gigabyte in flight; 5 is 5 MB at most. Their metadata alone can still carry 256 KiB of annotations
+ * each (the API server's limit): a metadata-only page of 500 would be 128 MiB, of 25 at most 6 MiB
+ * (tenants row 1: 60 ConfigMaps with 200 KB annotations were one 12 MB page, parsed at once).
  */
 const LARGE_OBJECT_PAGE_SIZE = 5;
+const LARGE_METADATA_PAGE_SIZE = 25;
 const LARGE_OBJECT_KINDS = new Set(['configmaps', 'secrets']);
 
 /** The server sends only each object's metadata (client-go's metadata informer). */
@@ -28,11 +31,12 @@ export interface PagedList {
  * the list's resourceVersion.
  */
 export async function listPages(list: PagedList, take: (item: unknown) => void): Promise<string> {
-  const large = LARGE_OBJECT_KINDS.has(list.type.plural) && !list.metadataOnly;
+  const large = LARGE_OBJECT_KINDS.has(list.type.plural);
+  const limit = !large ? LIST_PAGE_SIZE : list.metadataOnly ? LARGE_METADATA_PAGE_SIZE : LARGE_OBJECT_PAGE_SIZE;
   let next: string | undefined;
   let resourceVersion = '';
   do {
-    const query: Record<string, string> = { ...list.query, limit: String(large ? LARGE_OBJECT_PAGE_SIZE : LIST_PAGE_SIZE) };
+    const query: Record<string, string> = { ...list.query, limit: String(limit) };
     if (next !== undefined) query.continue = next;
     const req: KubeRequest = { verb: 'list', resource: list.type.plural, method: 'GET', path: list.path, query };
     if (list.metadataOnly) req.accept = METADATA_LIST;
