@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { securityBaselineSpecSchema } from '../../src/api/securitybaseline.js';
+import { MANAGED_TYPES, POLICY_REPORT } from '../../src/kube/resources.js';
+import { operatorFencePolicy } from '../../src/render/admission/fence.js';
 import { guardPolicyName, renderGuardPolicies } from '../../src/render/admission/guard.js';
 import type { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from '../../src/render/admission/policy.js';
 import { globRegex, selectedCel, selectingKeys } from '../../src/render/admission/select.js';
@@ -99,6 +101,18 @@ describe('rendering spec.guard as ValidatingAdmissionPolicies', () => {
     for (const p of objects.filter((o): o is ValidatingAdmissionPolicy => o.kind === 'ValidatingAdmissionPolicy')) {
       assert.match(p.spec.matchConditions?.[0]?.expression ?? '', /request\.userInfo\.username in \['system:serviceaccount:platform:posture'/);
       assert.doesNotMatch(JSON.stringify(p.spec), /posture-system/);
+    }
+  });
+
+  it('the objects guard and the operator fence cover every managed kind of the registry, and the PolicyReport', () => {
+    const objects = policies(baseline({ guard: ALL_DENY })).find((p) => p.metadata.name === 'posture-guard-tenants-objects');
+    for (const [what, policy] of [['objects guard', objects], ['fence', operatorFencePolicy()]] as const) {
+      const rules = policy?.spec.matchConstraints.resourceRules ?? [];
+      for (const type of [...MANAGED_TYPES, POLICY_REPORT]) {
+        const group = type.apiVersion.includes('/') ? type.apiVersion.split('/')[0] : '';
+        const rule = rules.find((r) => r.apiGroups.includes(group ?? '') && r.resources.includes(type.plural));
+        assert.deepEqual(rule?.operations, ['CREATE', 'UPDATE', 'DELETE'], `${what}: ${type.plural}`);
+      }
     }
   });
 

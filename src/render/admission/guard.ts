@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { GuardAction } from '../../api/guard.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, OBJECT_NAME_PREFIX, PROTECTED_LABEL } from '../../api/names.js';
+import { MANAGED_TYPES, POLICY_REPORT } from '../../kube/resources.js';
 import { renderNamespaceLabels } from '../namespace.js';
 import { managedLabels, ownerReference } from '../objects.js';
 import type { ValidBaseline } from '../selection.js';
 import { OPERATOR_USER } from './fence.js';
-import { ADMISSION_API_VERSION, celString, celStrings, type AdmissionObject, type ResourceRule, type Validation, type ValidatingAdmissionPolicy, type ValidatingAdmissionPolicyBinding } from './policy.js';
+import { ADMISSION_API_VERSION, celString, celStrings, type AdmissionObject, type ResourceRule, type Validation, type ValidatingAdmissionPolicy, type ValidatingAdmissionPolicyBinding, writeRules } from './policy.js';
 import { labelsOf, selectedCel, selectingKeys } from './select.js';
 
 /**
@@ -25,13 +26,8 @@ export function guardPolicyName(baseline: string, kind: GuardKind): string {
   return `${OBJECT_NAME_PREFIX}guard-${baseline.slice(0, NAME_LIMIT - 40)}-${hash}-${kind}`;
 }
 
-/** The kinds the operator writes into namespaces: what managedObjects guards. */
-const MANAGED_RESOURCES: ResourceRule[] = [
-  { apiGroups: [''], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['resourcequotas', 'limitranges'] },
-  { apiGroups: ['networking.k8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['networkpolicies'] },
-  { apiGroups: ['rbac.authorization.k8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['roles', 'rolebindings'] },
-  { apiGroups: ['wgpolicyk8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['policyreports'] },
-];
+/** The kinds the operator writes into namespaces, from the kind registry: what managedObjects guards. */
+const MANAGED_RESOURCES: ResourceRule[] = writeRules([...MANAGED_TYPES, POLICY_REPORT]);
 
 /**
  * Who passes a guard: the operator and the exempt groups. For the managed objects also

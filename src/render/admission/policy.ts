@@ -15,6 +15,16 @@ export interface ResourceRule {
   resources: string[];
 }
 
+/** Create, update and delete of these resources, one rule per API group in the order first named. */
+export function writeRules(types: readonly { apiVersion: string; plural: string }[]): ResourceRule[] {
+  const byGroup = new Map<string, string[]>();
+  for (const t of types) {
+    const group = t.apiVersion.includes('/') ? (t.apiVersion.split('/')[0] ?? '') : '';
+    byGroup.set(group, [...(byGroup.get(group) ?? []), t.plural]);
+  }
+  return [...byGroup].map(([group, resources]) => ({ apiGroups: [group], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources }));
+}
+
 export interface NamedExpression {
   name: string;
   expression: string;
