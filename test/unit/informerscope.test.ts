@@ -37,6 +37,12 @@ class FakeServer implements WatchClient {
     this.send('DELETED', { metadata: { ...o.metadata, resourceVersion: String(++this.rv) } });
   }
 
+  /** The watch breaks with 410 Gone: the informer lists the whole collection again. */
+  expire(): void {
+    this.pending.push(JSON.stringify({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' } }) + '\n');
+    this.wake?.();
+  }
+
   send(type: string, object: Obj): void {
     this.pending.push(JSON.stringify({ type, object }) + '\n');
     this.wake?.();
@@ -140,6 +146,26 @@ describe('a scoped informer', () => {
     assert.ok(held.includes('during'), 'created by the watch after the list: kept');
     assert.ok(!held.includes('t0'), 'deleted by the watch after the list: not brought back');
     assert.equal(held.length, 50);
+  });
+
+  it('takes a cluster-wide list that ran while a namespace list was out as the newer: what it missed stays gone', async () => {
+    let release: () => void = () => undefined;
+    server.hold = new Promise((resolve) => {
+      release = resolve;
+    });
+    scope.set('tenant', true);
+    await settle();
+    // The namespace list is out with t0 in its answer; t0 goes while the watch is broken (no event), and the informer lists everything again.
+    server.objects.delete('tenant/t0');
+    server.expire();
+    await settle();
+    assert.ok(informer.holdsNamespace('tenant'), 'the cluster-wide list covered the namespace');
+    assert.deepEqual(listed, ['tenant']);
+    release();
+    await settle();
+    const held = names(informer, 'tenant');
+    assert.ok(!held.includes('t0'), 'the older namespace list does not bring back what the newer list no longer had');
+    assert.equal(held.length, 49);
   });
 
   it('drops a namespace that leaves the scope, with a delete event per object', () => {
