@@ -104,12 +104,14 @@ export class Auditor {
     this.recordOpened(namespace, findings);
     if (!this.deps.reportsEnabled()) return;
     await slicer.yieldNow();
-    await this.writeReport(namespace, baseline, findings, at, wrote);
+    await this.writeReport(namespace, baseline, findings, at, wrote, slicer);
   }
 
-  private async writeReport(namespace: string, baseline: ValidBaseline, findings: readonly Finding[], at: Date, wrote: Wrote): Promise<void> {
+  private async writeReport(namespace: string, baseline: ValidBaseline, findings: readonly Finding[], at: Date, wrote: Wrote, slicer: TimeSlicer): Promise<void> {
     const { caches } = this.deps;
     const { content, omitted } = policyReportContent(namespace, findings, at);
+    // Building a large report and digesting it are each tens of milliseconds: not in one go.
+    await slicer.yieldNow();
     const current = caches.get(POLICY_REPORT.plural, POLICY_REPORT_NAME, namespace);
     const currentOwner = current?.metadata?.labels?.['posture.dev/baseline'];
     const currentOmitted = current?.metadata?.annotations?.[OMITTED_ANNOTATION];
