@@ -62,6 +62,8 @@ export function securityBaselineCrd(): JsonSchema {
             { name: 'Excluded', type: 'integer', jsonPath: '.status.namespaces.excluded', priority: 1, description: 'Namespaces selected but left out by excludeNamespaces.' },
             { name: 'Score', type: 'integer', jsonPath: '.status.complianceScore' },
             { name: 'Drift', type: 'integer', jsonPath: '.status.drift.detected' },
+            { name: 'Rollout', type: 'string', jsonPath: '.status.rollout.phase', description: 'Progressing, Paused, Halted or Complete (docs/rollout.md).' },
+            { name: 'Updated', type: 'integer', jsonPath: '.status.rollout.updated', priority: 1, description: 'Namespaces at the latest revision.' },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],
           schema: {

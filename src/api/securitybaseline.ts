@@ -5,6 +5,7 @@ import { guardSpecSchema } from './guard.js';
 import { labelSelectorSchema } from './labelselector.js';
 import { limitRangeIssues, quotaRules } from './limitrules.js';
 import { rbacSpecSchema } from './rbac.js';
+import { rolloutSpecSchema } from './rollout.js';
 import { limitRangeSpecSchema, resourceQuotaSpecSchema } from './resources.js';
 
 /**
@@ -91,6 +92,9 @@ export const securityBaselineSpecSchema = z
     guard: guardSpecSchema
       .optional()
       .describe('Admission guard rails (ValidatingAdmissionPolicies) the operator generates for this baseline. Absent: all Off. See docs/guardrails.md.'),
+    rollout: rolloutSpecSchema
+      .optional()
+      .describe('How a change to what this baseline writes reaches its namespaces: canary first, then waves, with a pause between. Absent: all at once. See docs/rollout.md.'),
   })
   .strict()
   .meta({ [VALIDATIONS]: quotaRules() })

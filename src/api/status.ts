@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rolloutStatusSchema } from './rollout.js';
 
 /** Status is an output: the operator writes it, users and tools (kstatus, Argo CD) read it. */
 
@@ -121,6 +122,7 @@ export const securityBaselineStatusSchema = z
     plannedChanges: plannedChangesSchema
       .optional()
       .describe('In Audit mode: what Enforce would write now. Absent in Enforce mode.'),
+    rollout: rolloutStatusSchema.optional().describe('The staged rollout of the latest change (spec.rollout, docs/rollout.md).'),
   })
   .strict();
 

@@ -4,9 +4,8 @@ import type { ValidBaseline } from './selection.js';
 
 /**
  * A revision is what a baseline writes into namespaces: the spec sections rendered there. A change
- * elsewhere (audit, selection, priority, mode, guard) is not a revision: it writes nothing into a
- * namespace, or (selection) decides which namespaces, not what they get. The label lets staged
- * rollouts (issue 16, not on main yet) know each namespace's revision from the caches.
+ * elsewhere (audit, rollout, selection, priority, mode, guard) is not a revision and is not staged:
+ * it writes nothing into a namespace, or (selection) decides which namespaces, not what they get.
  */
 export const REVISION_SECTIONS = ['networkPolicy', 'resourceQuota', 'limitRange', 'podSecurity', 'rbac'] as const;
 

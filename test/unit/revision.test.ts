@@ -20,10 +20,11 @@ describe('baseline revisions', () => {
     assert.notEqual(revisionOf(a.spec), revisionOf(baseline({ ...quota, resourceQuota: { hard: { pods: '20' } } }).spec));
   });
 
-  it('is not changed by what writes nothing into a namespace: audit, selection, priority, mode, guard', () => {
+  it('is not changed by what writes nothing into a namespace: audit, rollout, selection, priority, mode, guard', () => {
     const before = revisionOf(baseline(quota).spec);
     for (const other of [
       { audit: { disabledChecks: ['WL-012'] } },
+      { rollout: { waves: 4, pauseSeconds: 60 } },
       { namespaceSelector: { matchLabels: { tier: 'x' } } },
       { excludeNamespaces: ['legacy-*'] },
       { priority: 7 },
