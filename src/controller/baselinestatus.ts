@@ -19,6 +19,8 @@ import type { DriftLogs } from './drift.js';
 import type { ResultStore } from './results.js';
 import { Reason } from './conditions.js';
 import { computeStatus } from './status.js';
+import { withRollout } from './rollout/status.js';
+import type { RolloutStatus } from '../api/rollout.js';
 
 export interface BaselineStatusDeps {
   client: ApiClient;
@@ -39,6 +41,8 @@ export interface BaselineStatusDeps {
   clusterFindings: () => readonly Finding[];
   /** Where a baseline that comes to cover nothing says so. */
   events?: EventRecorder;
+  /** status.rollout of a baseline with a staged rollout (controller/rollout). */
+  rollout?: (baseline: string) => RolloutStatus | undefined;
 }
 
 /**
@@ -149,7 +153,7 @@ export class BaselineStatusController implements Runnable {
     const clusterFindings = this.deps.clusterFindings();
     const cluster = known?.parsed.ok === true ? clusterFindingsFor(clusterFindings, known.parsed.baseline.spec.audit, new Date(clock.now())) : clusterFindings;
     const audit = aggregateAudits([...won, ...(won.length > 0 ? [['', reduceFindings(name, cluster)] as const] : [])]);
-    const status = computeStatus({
+    const computed = computeStatus({
       name,
       generation,
       mode: known?.parsed.ok === true ? known.parsed.baseline.spec.mode : undefined,
@@ -161,6 +165,7 @@ export class BaselineStatusController implements Runnable {
       audit: { ...audit, audited: won.length, compliant: won.filter(([, a]) => a.failing.length === 0).length },
       now: new Date(clock.now()),
     });
+    const status = withRollout(computed, this.deps.rollout?.(name), object.status, generation, new Date(clock.now()));
     this.exportMetrics(name, status.namespaces, status.complianceScore, won.map(([, a]) => a.failing));
     this.announceNothingCovered(name, object, status);
     return { status, current: object.status };

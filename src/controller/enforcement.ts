@@ -12,7 +12,7 @@ import type { BaselineChange, BaselineRegistry } from './baselines.js';
 import { GrantableBaselines } from './grants.js';
 import type { ExistingObject } from './plan.js';
 import { ProtectionTimer } from './protection.js';
-import { reconcileNamespace } from './reconciler.js';
+import { reconcileNamespace, type ReconcilerDeps } from './reconciler.js';
 import type { LossCause, ResultStore } from './results.js';
 import type { Answer } from './writes.js';
 
@@ -41,6 +41,10 @@ export interface EnforcementDeps {
   onFailed?: (baseline: string, namespace: string, error: string) => void;
   /** A baseline stopped covering a namespace (said before its objects are removed). */
   onLost?: (baseline: string, namespace: string, cause: LossCause, winner: string | undefined) => void;
+  /** The winner as written into one namespace (a staged rollout keeps some at an earlier revision). */
+  rendition?: ReconcilerDeps['rendition'];
+  /** Namespaces a staged rollout just released to the newest revision. */
+  rolloutReleased?: Source<string>;
 }
 
 export interface Enforcement {
@@ -106,6 +110,7 @@ export function enforcementController(deps: EnforcementDeps): Enforcement {
           onDrift: deps.onDrift,
           ...(deps.onFailed === undefined ? {} : { onFailed: deps.onFailed }),
           ...(deps.onLost === undefined ? {} : { onLost: deps.onLost }),
+          ...(deps.rendition === undefined ? {} : { rendition: deps.rendition }),
           reportOwner: (namespace) => caches.get(POLICY_REPORT.plural, POLICY_REPORT_NAME, namespace)?.metadata?.labels?.[BASELINE_LABEL],
           onReleased: (baseline) => {
             released.emit('update', baseline);
@@ -152,6 +157,7 @@ export function enforcementController(deps: EnforcementDeps): Enforcement {
         }),
         // Status writes change resourceVersion, not generation: only a spec change (or a deletion) re-enforces.
         watchMapped('securitybaselines (spec changes)', deps.baselineChanges, (_event, change) => (change.specChanged ? allNamespaces() : [])),
+        ...(deps.rolloutReleased === undefined ? [] : [watchMapped('rollout (released namespaces)', deps.rolloutReleased, (_event, ns) => [ns])]),
       ],
       reconcile,
     },

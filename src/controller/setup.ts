@@ -22,6 +22,9 @@ import { guardController } from './guard.js';
 import { PolicyReportDiscovery } from './policyreports.js';
 import { recordLoss } from './losses.js';
 import { ResultStore } from './results.js';
+import { rolloutController } from './rollout/controller.js';
+import { RolloutGates } from './rollout/gates.js';
+import { RevisionStore } from './rollout/revisions.js';
 
 export interface OperatorDeps {
   client: ApiClient;
@@ -72,6 +75,10 @@ export function addControllers(manager: Manager, deps: OperatorDeps): void {
     log.info('kubernetes', { version: version.gitVersion });
   });
 
+  // Revisions live in the operator's namespace; run outside a cluster (no POD_NAMESPACE), in default.
+  const revisions = new RevisionStore(caches, deps.operatorNamespace ?? 'default');
+  const gates = new RolloutGates((baseline, revision) => revisions.data(baseline, revision));
+  const rollout = rolloutController({ client, log, caches, clock, metrics, events, baselines, baselineChanges, results, resultsChanged: changed, revisions, gates, statusDue });
   const enforcement = enforcementController({
     client,
     caches,
@@ -81,6 +88,8 @@ export function addControllers(manager: Manager, deps: OperatorDeps): void {
     operatorNamespace: deps.operatorNamespace,
     clock,
     concurrency: deps.concurrency,
+    rendition: (winner, namespace, existing, ns) => gates.rendition(winner, namespace, existing, ns),
+    rolloutReleased: rollout.released,
     onLost: (baseline, namespace, cause, winner) => {
       recordLoss({ log, metrics, events, baselines }, baseline, namespace, cause, winner);
     },
@@ -112,8 +121,10 @@ export function addControllers(manager: Manager, deps: OperatorDeps): void {
       enforced: enforcement.reconciled,
       clusterFindings: () => clusterFindings,
       events,
+      rollout: (baseline) => rollout.status(baseline),
     }),
   );
+  manager.add(rollout.spec);
   manager.add(finalizerController({ client, caches, baselines, baselineChanges, released: enforcement.released }));
   manager.add(guardController({ client, caches, baselines, baselineChanges, operatorNamespace: deps.operatorNamespace }));
   manager.add(enforcement.spec);

@@ -1,3 +1,4 @@
+import { MANAGED_SELECTOR } from '../api/names.js';
 import { normalizeLimitRange, normalizeQuota } from '../render/normalize.js';
 import { keep, keepSpec, projectConfigMap, projectCronJob, projectNamespace, projectPod, projectPolicyReport, type Projection } from './transform.js';
 
@@ -22,6 +23,8 @@ export interface Kind {
   role: 'managed' | 'audited' | 'admission' | 'operator';
   /** Watched by a shared informer from the start. */
   cached: boolean;
+  /** Only objects with these labels are listed and watched (the operator's own, among many of the kind). */
+  labelSelector?: string;
   /** What the cache keeps of each object besides metadata; absent: the whole object. */
   project?: Projection;
   /** A managed kind's top-level fields besides metadata, as rendered. */
@@ -76,6 +79,11 @@ export const KINDS: readonly Kind[] = [
   // spec.guard: the admission policies of each baseline (few, cluster-scoped: cached whole).
   { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingAdmissionPolicy', plural: 'validatingadmissionpolicies', namespaced: false, role: 'admission', cached: true, verbs: WRITTEN, why: GUARD_WHY },
   { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingAdmissionPolicyBinding', plural: 'validatingadmissionpolicybindings', namespaced: false, role: 'admission', cached: true, verbs: WRITTEN, why: GUARD_WHY },
+  {
+    group: 'apps', version: 'v1', kind: 'ControllerRevision', plural: 'controllerrevisions', namespaced: true, role: 'operator', cached: true, labelSelector: MANAGED_SELECTOR, project: keep('data', 'revision'),
+    verbs: ['list', 'watch', 'create', 'delete'],
+    why: 'Baseline revisions (spec.rollout, docs/rollout.md), kept in the operator\'s namespace as StatefulSets keep theirs: informer of ours only (label selector), create for each new revision, delete beyond the bounded history. config/admission/operator-fence.yaml keeps these writes to the operator\'s namespace.',
+  },
   {
     group: 'events.k8s.io', version: 'v1', kind: 'Event', plural: 'events', namespaced: true, role: 'operator', cached: false,
     verbs: ['create'], why: 'Events: DriftRepaired, FindingOpened.',

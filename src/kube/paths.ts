@@ -7,6 +7,8 @@ export interface ResourceType {
   kind: string;
   plural: string;
   namespaced: boolean;
+  /** Only these are watched (a label selector), when the kind is shared with others. */
+  labelSelector?: string;
 }
 
 export function collectionPath(type: ResourceType, namespace?: string): string {

@@ -11,7 +11,7 @@ export interface ManagedType extends ResourceType {
 }
 
 function typeOf(k: Kind): ResourceType {
-  return { apiVersion: apiVersionOf(k), kind: k.kind, plural: k.plural, namespaced: k.namespaced };
+  return { apiVersion: apiVersionOf(k), kind: k.kind, plural: k.plural, namespaced: k.namespaced, ...(k.labelSelector === undefined ? {} : { labelSelector: k.labelSelector }) };
 }
 
 const ALL: readonly ResourceType[] = KINDS.map(typeOf);
@@ -27,6 +27,7 @@ export const NAMESPACE = typeOfKind('Namespace');
 export const SECURITY_BASELINE = typeOfKind('SecurityBaseline');
 export const EVENT = typeOfKind('Event');
 export const POLICY_REPORT = typeOfKind('PolicyReport');
+export const CONTROLLER_REVISION = typeOfKind('ControllerRevision');
 
 /** The kinds the operator creates in namespaces, in the order it applies them. */
 export const MANAGED_TYPES: readonly ManagedType[] = KINDS.filter((k) => k.role === 'managed').map((k) => ({ ...typeOf(k), contentKeys: k.contentKeys ?? [] }));

@@ -124,6 +124,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly rolloutNamespaces = new Gauge({
+    name: 'posture_rollout_namespaces',
+    help: 'Namespaces of a staged rollout (spec.rollout), per baseline and state: updated (at the newest revision), pending (released, being written), waiting (not yet released), failed.',
+    labelNames: ['baseline', 'state'] as const,
+    registers: [this.registry],
+  });
+
   readonly leader = new Gauge({
     name: 'posture_leader',
     help: '1 on the replica that reconciles (it holds the leader-election Lease, or runs without leader election); 0 on a standby.',

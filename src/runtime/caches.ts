@@ -94,7 +94,7 @@ export class Caches implements CacheReader {
       clock,
       outage: this.outage,
       ...(project === undefined ? {} : { transform: project }),
-      ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
+      ...((options.labelSelector ?? type.labelSelector) === undefined ? {} : { labelSelector: options.labelSelector ?? type.labelSelector }),
       ...(options.metadataOnly === undefined ? {} : { metadataOnly: options.metadataOnly }),
       ...(options.scoped === true
         ? {

@@ -161,6 +161,14 @@ describe('e2e: config/default installs, and the operator uses exactly the permis
       return (r?.results ?? []).some((x) => x.policy === 'SEC-001' && x.result === 'fail');
     }, 60_000);
 
+    // Each change of what is written is a revision (a ControllerRevision); beyond the bounded history the oldest go.
+    for (const cpu of ['5', '6', '7', '8']) {
+      await k.applyBaseline('full', { ...full, resourceQuota: { hard: { ...full.resourceQuota.hard, 'requests.cpu': cpu } } });
+      await eventually(`quota ${cpu}`, async () => ((await fetchAsAdmin(cp, 'GET', `/api/v1/namespaces/${ns}/resourcequotas/posture-quota`)) as { spec: { hard: Record<string, string> } }).spec.hard['requests.cpu'] === cpu, 60_000);
+    }
+    const revisions = async (): Promise<number> => ((await fetchAsAdmin(cp, 'GET', '/apis/apps/v1/namespaces/posture-system/controllerrevisions?labelSelector=posture.dev%2Fbaseline%3Dfull')) as { items: unknown[] }).items.length;
+    await eventually('the revision history bounded', async () => (await revisions()) === 4, 60_000);
+
     // Pruning: drop sections (the guard too).
     await k.applyBaseline('full', { ...full, resourceQuota: undefined, limitRange: undefined, networkPolicy: {}, rbac: { bindClusterRoles: full.rbac.bindClusterRoles }, guard: undefined });
     await eventually('pruned', async () => {

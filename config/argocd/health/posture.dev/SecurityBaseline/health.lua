@@ -2,6 +2,7 @@
 -- resource_customizations/<group>/<kind>/health.lua). The same script is in argocd-cm-patch.yaml.
 --   Progressing: no status yet, or the status describes an older generation of the spec
 --   Degraded:    Stalled=True, or Ready=False with reason InvalidSpec
+--   Progressing: Reconciling=True (a staged rollout, spec.rollout, is moving namespaces)
 --   Healthy:     Ready=True for the current generation
 --   Progressing: anything else (namespaces still being enforced)
 local hs = {}
@@ -51,6 +52,12 @@ if (stalled ~= nil and stalled.status == "True")
     or (ready ~= nil and ready.status == "False" and ready.reason == "InvalidSpec") then
   hs.status = "Degraded"
   hs.message = messageOf("SecurityBaseline is stalled", stalled, ready)
+  return hs
+end
+
+if reconciling ~= nil and reconciling.status == "True" then
+  hs.status = "Progressing"
+  hs.message = messageOf("SecurityBaseline is progressing", reconciling, ready)
   return hs
 end
 
