@@ -23,8 +23,8 @@ export const LIMIT_RANGE_NAME = 'posture-limits';
 /** On a Namespace: the baseline whose Pod Security labels posture-operator applied there. */
 export const POD_SECURITY_ANNOTATION = `${GROUP}/pod-security`;
 /**
- * On every generated object: the baseline revision it was written from (src/render/revision.ts).
- * On a Namespace the same key is an annotation, next to the Pod Security labels.
+ * On every generated object: the baseline revision it was written from (the ControllerRevision
+ * <baseline>-<revision>). On a Namespace the same key is an annotation, next to the Pod Security labels.
  */
 export const REVISION_LABEL = `${GROUP}/revision`;
 /** Finalizer on a baseline with deletionPolicy Orphan: cleared once its objects are released. */

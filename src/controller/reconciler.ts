@@ -7,7 +7,8 @@ import { apply, mergePatch } from '../kube/operations.js';
 import { NAMESPACE, resourceTypeOf } from '../kube/resources.js';
 import { renderNamespace } from '../render/index.js';
 import { renderNamespaceLabels } from '../render/namespace.js';
-import { selectBaseline } from '../render/selection.js';
+import { revisionOf } from '../render/revision.js';
+import { selectBaseline, type ValidBaseline } from '../render/selection.js';
 import type { BaselineRegistry } from './baselines.js';
 import { actionTarget, driftRecord } from './driftrecord.js';
 import { grantActions, grantsMessage, ungrantable, withoutGrants, type GrantableBaselines, type Ungrantable } from './grants.js';
@@ -59,6 +60,8 @@ export interface ReconcilerDeps {
   grantable?: GrantableBaselines;
   /** Every write sent, for the log. */
   wrote?: (what: string, meta: Record<string, unknown>) => void;
+  /** The winner as written here: at an earlier revision while a staged rollout has not reached the namespace. */
+  rendition?: (winner: ValidBaseline, namespace: string, existing: readonly ExistingObject[], ns: ExistingNamespace) => ValidBaseline;
 }
 
 /**
@@ -78,10 +81,11 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
   const { winner, losers, excluded } = selectBaseline(deps.baselines.selectable(), { name, labels }, deps.operatorNamespace);
   const existing = deps.managedIn(name);
   const frozen = deps.baselines.frozen();
+  const rendered = winner === undefined || deps.rendition === undefined ? winner : deps.rendition(winner, name, existing, { labels, annotations });
   let actions = planNamespace({
     namespace: name,
-    desired: winner === undefined ? [] : renderNamespace(winner, name),
-    desiredLabels: renderNamespaceLabels(winner),
+    desired: rendered === undefined ? [] : renderNamespace(rendered, name),
+    desiredLabels: renderNamespaceLabels(rendered),
     existing,
     existingNamespace: { labels, annotations },
     frozenOwners: frozen.uids,
@@ -94,6 +98,7 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
     ...(excluded.length > 0 ? { excluded: excluded.map((b) => b.name) } : {}),
     inSync: actions.length === 0,
     planned: countActions(actions, name),
+    ...(rendered === undefined ? {} : { revision: revisionOf(rendered.spec) }),
   };
 
   const previous = deps.results.get(name);

@@ -15,6 +15,8 @@ export interface NamespaceResult {
   inSync: boolean;
   /** Writes Enforce would still send (in Audit mode nothing is sent, so these stay), with the first few. */
   planned: { create: number; update: number; delete: number; examples?: readonly PlannedChange[] };
+  /** The baseline revision the namespace was brought to (or, with an error, was being brought to). */
+  revision?: string;
   /** A terminal error (forbidden, invalid) that retrying will not fix. */
   error?: string;
   /**

@@ -12,7 +12,7 @@ export const REVISION_SECTIONS = ['networkPolicy', 'resourceQuota', 'limitRange'
 type Section = (typeof REVISION_SECTIONS)[number];
 export type RevisionData = Partial<Pick<SecurityBaselineSpec, Section>>;
 
-/** Hex characters of the digest kept as the label value. */
+/** Hex characters of the digest kept: the label value and the ControllerRevision's name suffix. */
 export const REVISION_HASH_LENGTH = 10;
 
 /** The revision's content: the sections present in the spec, nothing else. */

@@ -51,6 +51,9 @@ export function operatorFencePolicy(): ValidatingAdmissionPolicy {
           { apiGroups: ['networking.k8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['networkpolicies'] },
           { apiGroups: ['rbac.authorization.k8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['roles', 'rolebindings'] },
           { apiGroups: ['wgpolicyk8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['policyreports'] },
+          // Baseline revisions: only in the operator's own namespace (its ClusterRole reaches every
+          // namespace, where StatefulSets and DaemonSets keep theirs).
+          { apiGroups: ['apps'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['controllerrevisions'] },
           // spec.guard's policies: the shipped ones (posture-baseline-*, this fence) carry no
           // managed-by label, so the operator's token can neither change nor delete them.
           {
@@ -64,6 +67,7 @@ export function operatorFencePolicy(): ValidatingAdmissionPolicy {
       matchConditions: [{ name: 'operator', expression: `request.userInfo.username == ${celString(OPERATOR_USER)}` }],
       variables: [
         { name: 'isNamespace', expression: "request.resource.resource == 'namespaces'" },
+        { name: 'isRevision', expression: "request.resource.resource == 'controllerrevisions'" },
         { name: 'newManaged', expression: managed('object') },
         { name: 'oldManaged', expression: managed('oldObject') },
       ],
@@ -74,8 +78,13 @@ export function operatorFencePolicy(): ValidatingAdmissionPolicy {
           reason: 'Forbidden',
         },
         {
-          expression: `!(request.namespace in ${celStrings(FENCED_NAMESPACES)}) && !(request.name in ${celStrings(FENCED_NAMESPACES)} && variables.isNamespace)`,
+          expression: `variables.isRevision || (!(request.namespace in ${celStrings(FENCED_NAMESPACES)}) && !(request.name in ${celStrings(FENCED_NAMESPACES)} && variables.isNamespace))`,
           messageExpression: `'posture-operator may not write in a system namespace: ' + ${what}`,
+          reason: 'Forbidden',
+        },
+        {
+          expression: `!variables.isRevision || request.namespace == ${celString(OPERATOR_NAMESPACE)}`,
+          messageExpression: `'posture-operator may write ControllerRevisions only in ${OPERATOR_NAMESPACE}, not ' + ${what}`,
           reason: 'Forbidden',
         },
         {
