@@ -27,6 +27,11 @@ export const POD_SECURITY_ANNOTATION = `${GROUP}/pod-security`;
  * <baseline>-<revision>). On a Namespace the same key is an annotation, next to the Pod Security labels.
  */
 export const REVISION_LABEL = `${GROUP}/revision`;
+/**
+ * On a baseline's ControllerRevisions: its uid, so a baseline re-created under the same name does
+ * not take on (or get deleted with) the revisions of the one before.
+ */
+export const BASELINE_UID_LABEL = `${GROUP}/baseline-uid`;
 /** Finalizer on a baseline with deletionPolicy Orphan: cleared once its objects are released. */
 export const ORPHAN_FINALIZER = `${GROUP}/orphan`;
 

@@ -15,6 +15,12 @@ import { eventually } from './support/wait.js';
 const PAUSE_SECONDS = 20;
 const RING = 'posture.dev/ring';
 
+interface Revision {
+  metadata: { name: string; labels: Record<string, string>; ownerReferences?: unknown[] };
+  revision: number;
+  data: { resourceQuota?: unknown };
+}
+
 interface Quota {
   metadata: { labels?: Record<string, string> };
   spec: { hard?: Record<string, string> };
@@ -72,6 +78,9 @@ describe('staged rollout: canary first, then waves, with a soak between, pause, 
     return last;
   };
 
+  const revisionsOf = async (baseline: string): Promise<Revision[]> =>
+    ((await fetchAsAdmin(cp, 'GET', `/apis/apps/v1/namespaces/posture-system/controllerrevisions?labelSelector=${encodeURIComponent(`posture.dev/baseline=${baseline}`)}`)) as { items: Revision[] }).items;
+
   let r1 = '';
   let r2 = '';
 
@@ -104,9 +113,15 @@ describe('staged rollout: canary first, then waves, with a soak between, pause, 
     r1 = r.revision;
     assert.equal(r.total, 10);
     assert.equal((await quota(others[0] ?? '')).metadata.labels?.['posture.dev/revision'], r1);
-    const revisions = (await fetchAsAdmin(cp, 'GET', `/apis/apps/v1/namespaces/posture-system/controllerrevisions?labelSelector=${encodeURIComponent(`posture.dev/baseline=${name}`)}`)) as { items: { metadata: { name: string }; revision: number; data: { resourceQuota?: unknown } }[] };
-    assert.deepEqual(revisions.items.map((i) => [i.metadata.name, i.revision]), [[`posture-${name}-${r1}`, 1]]);
-    assert.deepEqual(revisions.items[0]?.data.resourceQuota, { hard: { pods: '10' } });
+    const revisions = await revisionsOf(name);
+    assert.deepEqual(revisions.map((i) => [i.metadata.name, i.revision]), [[`posture-${name}-${r1}`, 1]]);
+    const [first] = revisions;
+    assert.ok(first !== undefined);
+    assert.deepEqual(first.data.resourceQuota, { hard: { pods: '10' } });
+    // Labelled with the baseline's uid, and no ownerReference: the garbage collector never holds a
+    // baseline's deletion for them (the operator deletes them itself, below).
+    assert.equal(first.metadata.labels['posture.dev/baseline-uid'], (await k.getBaseline(name)).metadata.uid);
+    assert.equal(first.metadata.ownerReferences, undefined);
   });
 
   it('after a quota change, the canaries have the new value and the others keep the old one; status Progressing with the counts', async () => {
@@ -220,9 +235,43 @@ describe('staged rollout: canary first, then waves, with a soak between, pause, 
     note('rollback complete');
     assert.deepEqual([back.updated, back.total], [11, 11]);
     for (const ns of all) assert.equal((await quota(ns)).metadata.labels?.['posture.dev/revision'], r1, ns);
-    const revisions = (await fetchAsAdmin(cp, 'GET', `/apis/apps/v1/namespaces/posture-system/controllerrevisions?labelSelector=${encodeURIComponent(`posture.dev/baseline=${name}`)}`)) as { items: { metadata: { name: string } }[] };
-    assert.equal(revisions.items.length, 3, 'the first revision is reused, not copied');
+    assert.equal((await revisionsOf(name)).length, 3, 'the first revision is reused, not copied');
     assert.equal(await op.counter('posture_rollout_namespaces', { baseline: name, state: 'updated' }), 11);
     assert.equal(condition(await k.getBaseline(name), 'Reconciling')?.status, 'False');
+  });
+
+  it('deletes a revision left by an earlier baseline of the same name', async () => {
+    const stale = `posture-${name}-0000000000`;
+    await fetchAsAdmin(cp, 'POST', '/apis/apps/v1/namespaces/posture-system/controllerrevisions', {
+      metadata: { name: stale, labels: { 'app.kubernetes.io/managed-by': 'posture-operator', 'posture.dev/baseline': name, 'posture.dev/baseline-uid': 'an-earlier-uid', 'posture.dev/revision': '0000000000' } },
+      data: { resourceQuota: { hard: { pods: '1' } } },
+      revision: 1,
+    });
+    await eventually('the stale revision deleted', async () => !(await revisionsOf(name)).some((r) => r.metadata.name === stale));
+    assert.equal((await revisionsOf(name)).length, 3, 'the live baseline\'s revisions stay');
+  });
+
+  it('deletes an Orphan baseline\'s revisions with it; it is not held up', async () => {
+    const keeper = `${name}-orphan`;
+    const ns = `ro-${s}-orphan`;
+    await k.createNamespace(ns, { 'posture.dev/tier': `${tier}-orphan` });
+    await k.applyBaseline(keeper, { namespaceSelector: { matchLabels: { 'posture.dev/tier': `${tier}-orphan` } }, resourceQuota: { hard: { pods: '5' } }, deletionPolicy: 'Orphan' });
+    await eventually('the Orphan baseline enforced, with a revision', async () => (await pods(ns).catch(() => undefined)) === '5' && (await revisionsOf(keeper)).length === 1);
+    await k.deleteBaseline(keeper);
+    await eventually('the Orphan baseline gone', async () => k.getBaseline(keeper).then(() => false, () => true), 60_000);
+    note('an Orphan baseline deleted, gone');
+    await eventually('its revisions gone', async () => (await revisionsOf(keeper)).length === 0);
+    assert.equal(await pods(ns), '5', 'its objects stay');
+  });
+
+  it('deletes the revisions of a baseline deleted while the operator was stopped when it starts again', async () => {
+    await op.stop();
+    await k.deleteBaseline(name);
+    await eventually('the baseline gone', async () => k.getBaseline(name).then(() => false, () => true), 60_000);
+    assert.equal((await revisionsOf(name)).length, 3, 'nothing deletes them while the operator is stopped');
+    op = await startOperator(cp);
+    note('operator restarted after the baseline was deleted');
+    await eventually('its revisions deleted', async () => (await revisionsOf(name)).length === 0);
+    note('its revisions deleted');
   });
 });

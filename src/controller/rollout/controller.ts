@@ -70,6 +70,10 @@ export function rolloutController(deps: RolloutDeps): Rollout {
 
   const reconcile = async (name: string, ctx: ReconcileContext): Promise<Result> => {
     const known = deps.baselines.get(name);
+    // A deleted baseline's revisions go with it, whatever its deletionPolicy (they are the operator's
+    // history, not something written into a namespace); those of an earlier baseline of the name too.
+    const live = known === undefined || known.terminating ? undefined : known.uid;
+    for (const r of await deps.revisions.sweep(deps.client, name, live)) ctx.wrote('deleted revision', { resource: CONTROLLER_REVISION.plural, name: r });
     if (known === undefined || !known.parsed.ok || known.terminating) {
       forget(name);
       return {};
@@ -79,8 +83,8 @@ export function rolloutController(deps: RolloutDeps): Rollout {
       ctx.wrote('created revision', { resource: CONTROLLER_REVISION.plural, baseline: name, revision: revisionOf(b.spec) });
     }
     // Only when there may be more than the history keeps: the scan for revisions in use is over every managed object.
-    if (deps.revisions.list(name).length > REVISION_HISTORY + 1) {
-      for (const r of await deps.revisions.prune(deps.client, name, inUse(b))) ctx.wrote('deleted revision', { resource: CONTROLLER_REVISION.plural, name: r });
+    if (deps.revisions.list(b).length > REVISION_HISTORY + 1) {
+      for (const r of await deps.revisions.prune(deps.client, b, inUse(b))) ctx.wrote('deleted revision', { resource: CONTROLLER_REVISION.plural, name: r });
     }
     const rollout = b.spec.rollout;
     if (b.spec.mode === 'Audit' || rollout === undefined) {

@@ -37,7 +37,7 @@ export function namespaceRevision(baseline: Pick<ValidBaseline, 'name' | 'uid'>,
 export class RolloutGates {
   private readonly gates = new Map<string, Gate>();
 
-  constructor(private readonly revisionData: (baseline: string, revision: string) => RevisionData | undefined) {}
+  constructor(private readonly revisionData: (baseline: Pick<ValidBaseline, 'name' | 'uid'>, revision: string) => RevisionData | undefined) {}
 
   set(baseline: string, gate: Gate): void {
     this.gates.set(baseline, gate);
@@ -63,7 +63,7 @@ export class RolloutGates {
     const current = gate?.state.target === target && gate.from.has(namespace) ? gate.from.get(namespace) : namespaceRevision(winner, existing, ns);
     if (current === undefined || current === target) return winner;
     if (gate?.state.target === target && isReleased(gate.state, gate.steps.get(namespace))) return winner;
-    const data = this.revisionData(winner.name, current);
+    const data = this.revisionData(winner, current);
     return data === undefined ? winner : atRevision(winner, data);
   }
 }
