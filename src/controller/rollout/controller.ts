@@ -177,10 +177,9 @@ export function rolloutController(deps: RolloutDeps): Rollout {
         watchMapped('namespace results', deps.resultsChanged, (_event, baseline) => [baseline], COALESCE_MS),
         // A namespace relabelled into or out of the canary.
         watchMapped(NAMESPACE.plural, caches.source(NAMESPACE.plural), () => staged(), COALESCE_MS),
-        watchMapped(CONTROLLER_REVISION.plural, caches.source(CONTROLLER_REVISION.plural), (_event, o) => {
-          const baseline = o.metadata?.labels?.[BASELINE_LABEL];
-          return baseline === undefined ? [] : [baseline];
-        }),
+        // 'for', not mapped: a start also looks at every baseline a revision names, so the revisions
+        // of one deleted while the operator was stopped are deleted then.
+        watchFor(CONTROLLER_REVISION.plural, caches.source(CONTROLLER_REVISION.plural), (o) => o.metadata?.labels?.[BASELINE_LABEL]),
       ],
       reconcile,
     },
