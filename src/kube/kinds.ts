@@ -82,7 +82,7 @@ export const KINDS: readonly Kind[] = [
   {
     group: 'apps', version: 'v1', kind: 'ControllerRevision', plural: 'controllerrevisions', namespaced: true, role: 'operator', cached: true, labelSelector: MANAGED_SELECTOR, project: keep('data', 'revision'),
     verbs: ['list', 'watch', 'create', 'delete'],
-    why: 'Baseline revisions (spec.rollout, docs/rollout.md), kept in the operator\'s namespace as StatefulSets keep theirs: informer of ours only (label selector), create for each new revision, delete beyond the bounded history and when their baseline goes (labelled with its uid, no ownerReference: decision 0015). config/admission/operator-fence.yaml keeps these writes to the operator\'s namespace.',
+    why: 'Baseline revisions (spec.rollout, docs/rollout.md), kept in the operator\'s namespace as StatefulSets keep theirs: informer of ours only (label selector), create for each new revision, delete beyond the bounded history and when their baseline goes (labelled with its uid, no ownerReference: decision 0016). config/admission/operator-fence.yaml keeps these writes to the operator\'s namespace.',
   },
   {
     group: 'events.k8s.io', version: 'v1', kind: 'Event', plural: 'events', namespaced: true, role: 'operator', cached: false,

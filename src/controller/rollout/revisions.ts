@@ -33,7 +33,7 @@ export type BaselineIdentity = Pick<ValidBaseline, 'name' | 'uid'>;
  *
  * They carry no ownerReference: they are labelled with the baseline's name and uid, and the operator
  * deletes them itself when the baseline goes (sweep), so the garbage collector never waits on them
- * (decision 0015: an ownerReference held Orphan deletions for as long as the collector took).
+ * (decision 0016: an ownerReference held Orphan deletions for as long as the collector took).
  */
 export class RevisionStore {
   private readonly verified = new Map<string, { resourceVersion: string | undefined; data: RevisionData | undefined }>();
