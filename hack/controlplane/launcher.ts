@@ -17,6 +17,15 @@ import { errorMessage } from '../../src/kube/errors.js';
 /** Each control plane's temp dir (PKI, data, logs) starts with this; the tests find operator logs by it. */
 export const CONTROL_PLANE_DIR_PREFIX = 'posture-cp-';
 
+// On globalThis: mocha loads --require files and test files as two instances of this module.
+const liveDirsKey = Symbol.for('posture-operator.controlPlaneDirs');
+const liveDirs: Set<string> = ((globalThis as unknown as Record<symbol, Set<string> | undefined>)[liveDirsKey] ??= new Set<string>());
+
+/** The temp dirs of the control planes this process runs now (each holds their operators' logs). */
+export function liveControlPlaneDirs(): readonly string[] {
+  return [...liveDirs];
+}
+
 export interface ControlPlaneOptions {
   /** Receives one progress line at a time. Default: stderr with a "controlplane:" prefix. */
   log?: (line: string) => void;
@@ -384,6 +393,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   log(`binaries ready in ${binDir} (${elapsed()})`);
 
   const dir = await mkdtemp(path.join(os.tmpdir(), CONTROL_PLANE_DIR_PREFIX));
+  liveDirs.add(dir);
   const processes: ManagedProcess[] = [];
   const killAll = (): void => {
     for (const p of processes) if (isAlive(p.child)) p.child.kill('SIGKILL');
@@ -399,6 +409,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         for (const p of [...processes].reverse()) await terminate(p);
       } finally {
         process.removeListener('exit', killAll);
+        liveDirs.delete(dir);
         await rm(dir, { recursive: true, force: true });
       }
     })();

@@ -2,9 +2,8 @@
 // integration run. Load this file as a mocha root-hook plugin so it is always torn down:
 //   mocha --require test/integration/support/controlplane.ts ...
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONTROL_PLANE_DIR_PREFIX, startControlPlane, type ControlPlane } from '../../../hack/controlplane/launcher.js';
+import { liveControlPlaneDirs, startControlPlane, type ControlPlane } from '../../../hack/controlplane/launcher.js';
 
 // Kept on globalThis rather than in a module variable: mocha loads --require files with require()
 // and test files with import(), and under tsx those can be two instances of this module.
@@ -22,12 +21,12 @@ export function sharedControlPlane(): Promise<ControlPlane> {
 const FAILURE_LOG_LINES = 80;
 
 /**
- * The tail of every operator log written during a failed test, from every control plane's temp dir
- * (some suites start their own): CI keeps nothing else of them once the dir is removed.
+ * The tail of every operator log written during a failed test, from the temp dir of each control
+ * plane this run started (some suites start their own): CI keeps nothing else of them once the
+ * dir is removed.
  */
 async function printOperatorLogs(since: number): Promise<void> {
-  const dirs = (await readdir(tmpdir()).catch(() => [])).filter((n) => n.startsWith(CONTROL_PLANE_DIR_PREFIX)).map((n) => join(tmpdir(), n));
-  for (const dir of dirs) {
+  for (const dir of liveControlPlaneDirs()) {
     for (const name of (await readdir(dir).catch(() => [])).filter((n) => n.startsWith('operator-') && n.endsWith('.log'))) {
       const path = join(dir, name);
       const info = await stat(path).catch(() => undefined);
