@@ -64,6 +64,25 @@ export interface ReconcilerDeps {
   rendition?: (winner: ValidBaseline, namespace: string, existing: readonly ExistingObject[], ns: ExistingNamespace) => ValidBaseline;
 }
 
+/** What one reconcile decided for a namespace before any write: the winner, the writes, the result. */
+interface Pass {
+  name: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  winner: ValidBaseline | undefined;
+  existing: readonly ExistingObject[];
+  actions: Action[];
+  result: NamespaceResult;
+}
+
+/** Drift found in this pass: reported when found, repaired as each write is answered. */
+interface Drift {
+  /** A write was answered: the object it put back, if it had drifted, counts as repaired. */
+  written(plural: string, object: string): void;
+  /** What is still unrepaired, kept in the result so a retry does not report it again. */
+  pending(): Pick<NamespaceResult, 'driftPending'>;
+}
+
 /**
  * Brings one namespace to its baseline: gather from the caches, decide in pure code, then send only
  * the writes that differ. Throws on a retryable failure so the queue backs off; terminal failures
@@ -76,13 +95,33 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
     deps.results.delete(name);
     return;
   }
+  const pass = planPass(deps, name, ns);
+  const previous = deps.results.get(name);
+  const { winner, existing, result } = pass;
+  if (previous === undefined ? winner !== undefined && existing.some((e) => e.metadata.labels?.[BASELINE_LABEL] === winner.name) : previous.enforcedBeforeStart === true) {
+    result.enforcedBeforeStart = true;
+  }
+  announceLosses(deps, pass, previous);
+  const drift = findDrift(deps, pass, ns, previous);
+
+  await releaseOrphans(deps, name, existing, { labels: pass.labels, annotations: pass.annotations });
+
+  if (winner?.spec.mode === 'Audit' || pass.actions.length === 0) {
+    deps.results.set(name, result);
+    return;
+  }
+  await enforce(deps, pass, drift);
+}
+
+/** Selection, rendering and the plan against what the caches hold: no request is sent. */
+function planPass(deps: ReconcilerDeps, name: string, ns: NamespaceObject): Pass {
   const labels = ns.metadata?.labels ?? {};
   const annotations = ns.metadata?.annotations ?? {};
   const { winner, losers, excluded } = selectBaseline(deps.baselines.selectable(), { name, labels }, deps.operatorNamespace);
   const existing = deps.managedIn(name);
   const frozen = deps.baselines.frozen();
   const rendered = winner === undefined || deps.rendition === undefined ? winner : deps.rendition(winner, name, existing, { labels, annotations });
-  let actions = planNamespace({
+  const actions = planNamespace({
     namespace: name,
     desired: rendered === undefined ? [] : renderNamespace(rendered, name),
     desiredLabels: renderNamespaceLabels(rendered),
@@ -100,58 +139,58 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
     planned: countActions(actions, name),
     ...(rendered === undefined ? {} : { revision: revisionOf(rendered.spec) }),
   };
+  return { name, labels, annotations, winner, existing, actions, result };
+}
 
-  const previous = deps.results.get(name);
-  if (previous === undefined ? winner !== undefined && existing.some((e) => e.metadata.labels?.[BASELINE_LABEL] === winner.name) : previous.enforcedBeforeStart === true) {
-    result.enforcedBeforeStart = true;
-  }
-  // A baseline leaving the namespace is said before anything of it is removed; on the first
-  // reconcile since a start, also one it left while the operator was down (its marks are still here).
+/**
+ * A baseline leaving the namespace is said before anything of it is removed; on the first
+ * reconcile since a start, also one it left while the operator was down (its marks are still here).
+ */
+function announceLosses(deps: ReconcilerDeps, pass: Pass, previous: NamespaceResult | undefined): void {
+  const { name, existing, annotations, result } = pass;
   const remembered = previous === undefined ? rememberedOwners([...existing.map((e) => e.metadata.labels?.[BASELINE_LABEL]), annotations[POD_SECURITY_ANNOTATION], deps.reportOwner?.(name)]) : [];
   const losses = lossesOf(previous, remembered, result, (b) => deps.baselines.selectable().some((v) => v.name === b));
   for (const loss of losses) deps.onLost?.(loss.baseline, name, loss.cause, result.winner);
   if (losses.length > 0) deps.results.set(name, result);
-  // Drift: the namespace was at this baseline (or was being repaired to it) and no longer is. Each is
-  // reported when found, and repaired as soon as its write is answered, whatever else fails.
+}
+
+/**
+ * Drift: the namespace was at this baseline (or was being repaired to it) and no longer is. Each is
+ * reported when found, and repaired as soon as its write is answered, whatever else fails.
+ */
+function findDrift(deps: ReconcilerDeps, pass: Pass, ns: NamespaceObject, previous: NamespaceResult | undefined): Drift {
+  const { name, winner, actions, result } = pass;
   const reported = new Set(previous?.driftPending ?? []);
   const drifted = actions.length > 0 && previous !== undefined && (previous.inSync || reported.size > 0) && previous.winner === result.winner && previous.generation === result.generation;
-  const drift = new Map(drifted && winner !== undefined ? actions.map((a) => [actionTarget(a), driftRecord(a, name, deps.now(), labels, ns.metadata?.managedFields)]) : []);
+  const drift = new Map(drifted && winner !== undefined ? actions.map((a) => [actionTarget(a), driftRecord(a, name, deps.now(), pass.labels, ns.metadata?.managedFields)]) : []);
   for (const [target, r] of drift) if (winner !== undefined && !reported.has(target)) deps.onDrift(winner.name, r, false);
-  const unrepaired = (): Pick<NamespaceResult, 'driftPending'> => (drift.size > 0 ? { driftPending: [...drift.keys()] } : {});
+  return {
+    written: (plural, object) => {
+      const repaired = drift.get(`${plural}/${object}`);
+      if (repaired === undefined || winner === undefined) return;
+      drift.delete(`${plural}/${object}`);
+      deps.onDrift(winner.name, repaired, true);
+    },
+    pending: () => (drift.size > 0 ? { driftPending: [...drift.keys()] } : {}),
+  };
+}
 
-  await releaseOrphans(deps, name, existing, { labels, annotations });
-
-  if (winner?.spec.mode === 'Audit' || actions.length === 0) {
-    deps.results.set(name, result);
-    return;
-  }
-  // All or nothing: a baseline whose Roles and RoleBindings cannot all be granted gets none of
-  // them; the protective objects are written all the same.
-  let refusedGrants: string | undefined;
-  const grants = grantActions(actions);
-  const grantKey = winner === undefined ? '' : `${winner.uid}/${winner.generation}`;
-  if (winner !== undefined && grants.length > 0) {
-    const dryRun = (): Promise<Ungrantable[]> => ungrantable(deps.client, grants, winner.spec, (role) => existing.some((e) => e.kind === 'Role' && e.metadata.name === role));
-    const refused = deps.grantable === undefined ? await dryRun() : await deps.grantable.check(grantKey, deps.now().getTime(), dryRun);
-    if (refused.length > 0) {
-      refusedGrants = grantsMessage(refused);
-      actions = withoutGrants(actions);
-    }
-  }
+/** Sends the pass's writes; the result says whether the namespace is now at its baseline, and if not, why. */
+async function enforce(deps: ReconcilerDeps, pass: Pass, drift: Drift): Promise<void> {
+  const { name, result } = pass;
+  const { actions, refusedGrants, grantKey } = await grantableOnly(deps, pass);
   const written = (plural: string, object: string, change: string, answer: Answer | undefined): void => {
     deps.onWritten?.(name, plural, object, answer);
     deps.wrote?.(change, { resource: plural, name: object, namespace: name, resourceVersion: answer?.metadata?.resourceVersion });
-    const repaired = drift.get(`${plural}/${object}`);
-    if (repaired === undefined || winner === undefined) return;
-    drift.delete(`${plural}/${object}`);
-    deps.onDrift(winner.name, repaired, true);
+    drift.written(plural, object);
   };
   let failure: string | undefined;
   try {
-    failure = await execute(deps.client, actions, labels[PROTECTED_LABEL], written, deps.gate);
+    failure = await execute(deps.client, actions, pass.labels[PROTECTED_LABEL], written, deps.gate);
   } catch (err) {
     // Retried with backoff: what is still unrepaired is remembered, so it is not reported again.
-    if (drift.size > 0) deps.results.set(name, { ...result, ...unrepaired() });
+    const pending = drift.pending();
+    if (pending.driftPending !== undefined) deps.results.set(name, { ...result, ...pending });
     throw err;
   }
   const error = [refusedGrants, failure].filter((e) => e !== undefined).join('\n');
@@ -159,12 +198,27 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
     // A write refused after the dry run accepted: the next namespace dry-runs again.
     if (failure !== undefined) deps.grantable?.forget(grantKey);
     deps.log.error('cannot enforce namespace', { namespace: name, baseline: result.winner, error });
-    deps.results.set(name, { ...result, error, ...unrepaired() });
+    deps.results.set(name, { ...result, error, ...drift.pending() });
     if (result.winner !== undefined) deps.onFailed?.(result.winner, name, error);
     return;
   }
   deps.results.set(name, { ...result, inSync: true, planned: { create: 0, update: 0, delete: 0 } });
   deps.onCompleted?.(name);
+}
+
+/**
+ * All or nothing: a baseline whose Roles and RoleBindings cannot all be granted gets none of
+ * them; the protective objects are written all the same.
+ */
+async function grantableOnly(deps: ReconcilerDeps, pass: Pass): Promise<{ actions: Action[]; refusedGrants?: string; grantKey: string }> {
+  const { winner, existing } = pass;
+  const grants = grantActions(pass.actions);
+  const grantKey = winner === undefined ? '' : `${winner.uid}/${winner.generation}`;
+  if (winner === undefined || grants.length === 0) return { actions: pass.actions, grantKey };
+  const dryRun = (): Promise<Ungrantable[]> => ungrantable(deps.client, grants, winner.spec, (role) => existing.some((e) => e.kind === 'Role' && e.metadata.name === role));
+  const refused = deps.grantable === undefined ? await dryRun() : await deps.grantable.check(grantKey, deps.now().getTime(), dryRun);
+  if (refused.length === 0) return { actions: pass.actions, grantKey };
+  return { actions: withoutGrants(pass.actions), refusedGrants: grantsMessage(refused), grantKey };
 }
 
 /**
