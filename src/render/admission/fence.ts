@@ -1,5 +1,6 @@
 import { ALWAYS_EXCLUDED_NAMESPACES, MANAGED_BY_LABEL, MANAGED_BY_VALUE, OBJECT_NAME_PREFIX, POD_SECURITY_ANNOTATION, PROTECTED_LABEL, REVISION_LABEL } from '../../api/names.js';
-import { bindingFor, celString, celStrings, type AdmissionObject, type ValidatingAdmissionPolicy } from './policy.js';
+import { MANAGED_TYPES, NAMESPACE, POLICY_REPORT } from '../../kube/resources.js';
+import { bindingFor, celString, celStrings, writeRules, type AdmissionObject, type ValidatingAdmissionPolicy } from './policy.js';
 
 /**
  * The operator's own power, fenced: its ClusterRole must reach every namespace, so a stolen token
@@ -47,10 +48,8 @@ export function operatorFencePolicy(): ValidatingAdmissionPolicy {
       failurePolicy: 'Fail',
       matchConstraints: {
         resourceRules: [
-          { apiGroups: [''], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['namespaces', 'resourcequotas', 'limitranges'] },
-          { apiGroups: ['networking.k8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['networkpolicies'] },
-          { apiGroups: ['rbac.authorization.k8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['roles', 'rolebindings'] },
-          { apiGroups: ['wgpolicyk8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['policyreports'] },
+          // Namespaces, every managed kind of the registry, and the PolicyReport.
+          ...writeRules([NAMESPACE, ...MANAGED_TYPES, POLICY_REPORT]),
           // Baseline revisions: only in the operator's own namespace (its ClusterRole reaches every
           // namespace, where StatefulSets and DaemonSets keep theirs).
           { apiGroups: ['apps'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['controllerrevisions'] },
