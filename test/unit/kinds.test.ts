@@ -1,12 +1,22 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { clusterRoleYaml } from '../../hack/clusterrole.js';
+import { chartRbacYaml, clusterRoleYaml } from '../../hack/clusterrole.js';
 import { KINDS } from '../../src/kube/kinds.js';
 import { AUDITED_TYPES, CACHED_TYPES, compact, MANAGED_TYPES, normalizeContent, WORKLOAD_KINDS } from '../../src/kube/resources.js';
 
 describe('kind registry', () => {
   it('config/rbac/role.yaml is generated from it (run npm run generate)', async () => {
     assert.equal(await readFile('config/rbac/role.yaml', 'utf8'), clusterRoleYaml());
+  });
+
+  it("the chart's ClusterRole rules are generated from it too, the optional ones behind their values (run npm run generate)", async () => {
+    const chart = await readFile('charts/posture-operator/templates/rbac.yaml', 'utf8');
+    assert.equal(chart, chartRbacYaml(chart));
+    const bind = '  - apiGroups: [rbac.authorization.k8s.io]\n    resources: [clusterroles]\n    resourceNames: {{ toJson . }}\n    verbs: [bind]\n  {{- end }}\n';
+    assert.ok(chart.includes(bind) && chart.indexOf('{{- with .Values.rbac.bindClusterRoles }}') < chart.indexOf(bind), 'bindClusterRoles from the values');
+    const reviews = '  - apiGroups: [authentication.k8s.io]\n    resources: [tokenreviews]\n    verbs: [create]\n  - apiGroups: [authorization.k8s.io]\n    resources: [subjectaccessreviews]\n    verbs: [create]\n  {{- end }}\n';
+    assert.ok(chart.includes(reviews) && chart.indexOf('{{- if .Values.metrics.secure }}') < chart.indexOf(reviews), 'the reviews only with metrics.secure');
+    assert.throws(() => chartRbacYaml('rules:\n'), /lost the markers/);
   });
 
   it('declares each kind and each plural once', () => {
