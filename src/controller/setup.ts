@@ -9,14 +9,14 @@ import { CACHED_TYPES, compact, compactManaged, managedCache, MANAGED_TYPES, MET
 import { ConfigMapData } from './configmapdata.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Manager } from '../runtime/manager.js';
-import { Emitter } from '../runtime/source.js';
+import { Emitter, type Source } from '../runtime/source.js';
 import { auditController } from './audit.js';
 import { trackScope } from './auditscope.js';
 import { AuditStore } from './auditstore.js';
 import { BaselineRegistry, trackBaselines } from './baselines.js';
 import { BaselineStatusController } from './baselinestatus.js';
 import { DriftLogs, recordDrift } from './drift.js';
-import { enforcementController } from './enforcement.js';
+import { enforcementController, type EnforcementDeps } from './enforcement.js';
 import { finalizerController } from './finalizer.js';
 import { guardController } from './guard.js';
 import { PolicyReportDiscovery } from './policyreports.js';
@@ -37,6 +37,18 @@ export interface OperatorDeps {
   releases?: ReleaseKnowledge | undefined;
 }
 
+/** What the controllers hand each other: the baselines, per-namespace results and audits, drift. */
+interface Shared {
+  baselines: BaselineRegistry;
+  baselineChanges: ReturnType<typeof trackBaselines>;
+  /** Baselines whose status is due. */
+  changed: Emitter<string>;
+  statusDue: (baseline: string) => void;
+  results: ResultStore;
+  audits: AuditStore;
+  drift: DriftLogs;
+}
+
 /**
  * The operator's controllers on one manager: the caches they share, the state they hand each other
  * (baselines, per-namespace results and audits, drift), and who hears whom.
@@ -44,42 +56,19 @@ export interface OperatorDeps {
 export function addControllers(manager: Manager, deps: OperatorDeps): void {
   const { client, log, metrics, events } = deps;
   const { caches, clock } = manager;
-  // Every kind the audit reads, the managed kinds too (a tenant's own NetworkPolicies and RoleBindings
-  // are audited), with what the checks read, of the namespaces some baseline selects (trackScope).
-  for (const type of CACHED_TYPES) caches.add(type, (o) => compact(type.plural, o), { metadataOnly: METADATA_ONLY_PLURALS.has(type.plural), scoped: SCOPED_PLURALS.has(type.plural) });
-  // Our own objects of each managed kind, by label, as planning and drift attribution read them.
-  for (const type of MANAGED_TYPES) caches.add(type, (o) => compactManaged(type, o), { name: managedCache(type.plural), labelSelector: MANAGED_SELECTOR });
-  const baselines = new BaselineRegistry();
-  const baselineChanges = trackBaselines(baselines, caches.source(SECURITY_BASELINE.plural));
-  trackScope({ scope: caches.scope, baselines, baselineChanges, namespaces: caches.source(NAMESPACE.plural), operatorNamespace: deps.operatorNamespace });
-  const changed = new Emitter<string>();
-  const statusDue = (baseline: string): void => {
-    changed.emit('update', baseline);
-  };
-  const results = new ResultStore(statusDue);
-  const audits = new AuditStore(statusDue);
-  const drift = new DriftLogs();
-  let clusterFindings: Finding[] = [];
+  addCaches(manager);
+  const shared = sharedState(manager, deps);
+  const { baselines, baselineChanges, changed, results } = shared;
   const reportsChanged = new Emitter<string>();
   const reports = new PolicyReportDiscovery({ client, caches, clock, log, changed: reportsChanged });
-
-  manager.beforeStart(async () => {
-    await reports.initial();
-  });
-  manager.addRunnable(reports);
-  manager.onSynced(async () => {
-    const version = await client.request<ServerVersion>({ verb: 'get', resource: 'version', method: 'GET', path: '/version' });
-    const releases = deps.releases;
-    const config = releases === undefined ? undefined : { newestMinor: releases.newestMinor, ...(releases.newestMinorReleased === undefined ? {} : { newestMinorReleased: releases.newestMinorReleased }) };
-    clusterFindings = evaluateCluster({ version, now: new Date(clock.now()), ...(config === undefined ? {} : { config }) });
-    log.info('kubernetes', { version: version.gitVersion });
-  });
+  const clusterFindings = watchCluster(manager, deps, reports);
 
   // Revisions live in the operator's namespace; run outside a cluster (no POD_NAMESPACE), in default.
   const revisions = new RevisionStore(caches, deps.operatorNamespace ?? 'default');
   const gates = new RolloutGates((baseline, revision) => revisions.data(baseline, revision));
-  const rollout = rolloutController({ client, log, caches, clock, metrics, events, baselines, baselineChanges, results, resultsChanged: changed, revisions, gates, statusDue });
+  const rollout = rolloutController({ client, log, caches, clock, metrics, events, baselines, baselineChanges, results, resultsChanged: changed, revisions, gates, statusDue: shared.statusDue });
   const enforcement = enforcementController({
+    ...enforcementCallbacks(deps, shared, caches),
     client,
     caches,
     baselines,
@@ -90,36 +79,18 @@ export function addControllers(manager: Manager, deps: OperatorDeps): void {
     concurrency: deps.concurrency,
     rendition: (winner, namespace, existing, ns) => gates.rendition(winner, namespace, existing, ns),
     rolloutReleased: rollout.released,
-    onLost: (baseline, namespace, cause, winner) => {
-      recordLoss({ log, metrics, events, baselines }, baseline, namespace, cause, winner);
-    },
-    onProtected: (namespace, seconds) => {
-      metrics.namespaceProtected.observe({ baseline: results.get(namespace)?.winner ?? '' }, seconds);
-    },
-    onDrift: (baseline, record, repaired) => {
-      recordDrift({ logs: drift, log, metrics, events, caches, baselines, changed: statusDue }, baseline, record, repaired);
-    },
-    onFailed: (baseline, namespace, error) => {
-      const uid = baselines.get(baseline)?.uid;
-      if (uid !== undefined) events.record({ apiVersion: API_VERSION, kind: KIND, name: baseline, uid }, 'Warning', 'ApplyFailed', 'Enforce', `namespace ${namespace}: ${error}`);
-    },
   });
   // Status first: it counts the first pass from the moment the others start.
   manager.addRunnable(
     new BaselineStatusController({
+      ...shared,
       client,
       log,
       metrics,
       clock,
       caches,
-      baselines,
-      baselineChanges,
-      results,
-      audits,
-      drift,
-      changed,
       enforced: enforcement.reconciled,
-      clusterFindings: () => clusterFindings,
+      clusterFindings,
       events,
       rollout: (baseline) => rollout.status(baseline),
     }),
@@ -128,22 +99,90 @@ export function addControllers(manager: Manager, deps: OperatorDeps): void {
   manager.add(finalizerController({ client, caches, baselines, baselineChanges, released: enforcement.released }));
   manager.add(guardController({ client, caches, baselines, baselineChanges, operatorNamespace: deps.operatorNamespace }));
   manager.add(enforcement.spec);
-  manager.add(
-    auditController({
-      client,
-      log,
-      caches,
-      baselines,
-      results,
-      audits,
-      events,
-      now: () => new Date(clock.now()),
-      reportsEnabled: () => reports.reportsEnabled,
-      configMaps: new ConfigMapData(client),
-      reportsChanged,
-      scope: { holds: (namespace) => caches.holdsNamespace(namespace), listed: caches.namespacesListed },
-      concurrency: deps.concurrency,
-      enforced: enforcement.reconciled,
-    }),
-  );
+  manager.add(auditFor(manager, deps, shared, { reports, reportsChanged, enforced: enforcement.reconciled }));
+}
+
+/** The audit, which follows enforcement and writes PolicyReports while their API is installed. */
+function auditFor(manager: Manager, deps: OperatorDeps, shared: Shared, from: { reports: PolicyReportDiscovery; reportsChanged: Emitter<string>; enforced: Source<string> }): ReturnType<typeof auditController> {
+  const { client, log, events } = deps;
+  const { caches, clock } = manager;
+  return auditController({
+    client,
+    log,
+    caches,
+    baselines: shared.baselines,
+    results: shared.results,
+    audits: shared.audits,
+    events,
+    now: () => new Date(clock.now()),
+    reportsEnabled: () => from.reports.reportsEnabled,
+    configMaps: new ConfigMapData(client),
+    reportsChanged: from.reportsChanged,
+    scope: { holds: (namespace) => caches.holdsNamespace(namespace), listed: caches.namespacesListed },
+    concurrency: deps.concurrency,
+    enforced: from.enforced,
+  });
+}
+
+function addCaches(manager: Manager): void {
+  const { caches } = manager;
+  // Every kind the audit reads, the managed kinds too (a tenant's own NetworkPolicies and RoleBindings
+  // are audited), with what the checks read, of the namespaces some baseline selects (trackScope).
+  for (const type of CACHED_TYPES) caches.add(type, (o) => compact(type.plural, o), { metadataOnly: METADATA_ONLY_PLURALS.has(type.plural), scoped: SCOPED_PLURALS.has(type.plural) });
+  // Our own objects of each managed kind, by label, as planning and drift attribution read them.
+  for (const type of MANAGED_TYPES) caches.add(type, (o) => compactManaged(type, o), { name: managedCache(type.plural), labelSelector: MANAGED_SELECTOR });
+}
+
+function sharedState(manager: Manager, deps: OperatorDeps): Shared {
+  const { caches } = manager;
+  const baselines = new BaselineRegistry();
+  const baselineChanges = trackBaselines(baselines, caches.source(SECURITY_BASELINE.plural));
+  trackScope({ scope: caches.scope, baselines, baselineChanges, namespaces: caches.source(NAMESPACE.plural), operatorNamespace: deps.operatorNamespace });
+  const changed = new Emitter<string>();
+  const statusDue = (baseline: string): void => {
+    changed.emit('update', baseline);
+  };
+  return { baselines, baselineChanges, changed, statusDue, results: new ResultStore(statusDue), audits: new AuditStore(statusDue), drift: new DriftLogs() };
+}
+
+/**
+ * The PolicyReport API asked for before the caches start and watched after; the server version
+ * once synced, for the cluster-level findings. Answers those findings as they stand.
+ */
+function watchCluster(manager: Manager, deps: OperatorDeps, reports: PolicyReportDiscovery): () => Finding[] {
+  const { client, log } = deps;
+  let clusterFindings: Finding[] = [];
+  manager.beforeStart(async () => {
+    await reports.initial();
+  });
+  manager.addRunnable(reports);
+  manager.onSynced(async () => {
+    const version = await client.request<ServerVersion>({ verb: 'get', resource: 'version', method: 'GET', path: '/version' });
+    const releases = deps.releases;
+    const config = releases === undefined ? undefined : { newestMinor: releases.newestMinor, ...(releases.newestMinorReleased === undefined ? {} : { newestMinorReleased: releases.newestMinorReleased }) };
+    clusterFindings = evaluateCluster({ version, now: new Date(manager.clock.now()), ...(config === undefined ? {} : { config }) });
+    log.info('kubernetes', { version: version.gitVersion });
+  });
+  return () => clusterFindings;
+}
+
+/** What enforcement reports, and to whom: losses, protection times, drift and failures. */
+function enforcementCallbacks(deps: OperatorDeps, shared: Shared, caches: Manager['caches']): Pick<EnforcementDeps, 'onLost' | 'onProtected' | 'onDrift' | 'onFailed'> {
+  const { log, metrics, events } = deps;
+  const { baselines, results } = shared;
+  return {
+    onLost: (baseline, namespace, cause, winner) => {
+      recordLoss({ log, metrics, events, baselines }, baseline, namespace, cause, winner);
+    },
+    onProtected: (namespace, seconds) => {
+      metrics.namespaceProtected.observe({ baseline: results.get(namespace)?.winner ?? '' }, seconds);
+    },
+    onDrift: (baseline, record, repaired) => {
+      recordDrift({ logs: shared.drift, log, metrics, events, caches, baselines, changed: shared.statusDue }, baseline, record, repaired);
+    },
+    onFailed: (baseline, namespace, error) => {
+      const uid = baselines.get(baseline)?.uid;
+      if (uid !== undefined) events.record({ apiVersion: API_VERSION, kind: KIND, name: baseline, uid }, 'Warning', 'ApplyFailed', 'Enforce', `namespace ${namespace}: ${error}`);
+    },
+  };
 }
