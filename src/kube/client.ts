@@ -1,10 +1,14 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { fetch, request as undiciRequest, type Dispatcher } from 'undici';
+import { Readable } from 'node:stream';
+import { fetch, request as undiciRequest, type Dispatcher, type Response } from 'undici';
 import type { ClusterAccess } from './access.js';
 import { kubeConfigAccess } from './dispatcher.js';
 import { ApiError, errorMessage } from './errors.js';
 import { STARTUP_GRACE_MS, StartupGrace } from './startupgrace.js';
+import { retryAfterMs } from './retryafter.js';
 import { WatchLines } from './watchlines.js';
+
+export { retryAfterMs };
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
 
@@ -70,6 +74,8 @@ export interface KubeStream {
 export interface WatchClient extends ApiClient {
   /** Opens a streaming GET; rejects with ApiError when the API server refuses it. The signal ends it. */
   stream(req: KubeRequest, signal: AbortSignal): Promise<KubeStream>;
+  /** As request, but a successful answer's body is handed to read as it arrives (a list page, item by item). */
+  requestBody<T>(req: KubeRequest, read: (body: AsyncIterable<Uint8Array>) => Promise<T>): Promise<T>;
 }
 
 const HEADER_REFRESH_MS = 60_000;
@@ -99,20 +105,6 @@ export interface KubeClientOptions {
  * that accepted the connection and stopped answering. Watches do not go through this client.
  */
 export const REQUEST_TIMEOUT_MS = 30_000;
-
-/** Without a usable Retry-After, wait this long: what API Priority and Fairness sends. */
-const DEFAULT_RETRY_AFTER_MS = 1000;
-
-/**
- * The wait a 429 asks for: Retry-After in seconds (what the API server sends) or as an HTTP date,
- * capped; a missing or malformed header means one second.
- */
-export function retryAfterMs(header: string | null, capMs: number, now = Date.now()): number {
-  let ms = DEFAULT_RETRY_AFTER_MS;
-  if (header !== null && /^\s*\d+\s*$/.test(header)) ms = Number(header) * 1000;
-  else if (header !== null && !Number.isNaN(Date.parse(header))) ms = Math.max(0, Date.parse(header) - now);
-  return Math.min(capMs, ms);
-}
 
 /**
  * The one door to the API server. It keeps one connection pool (client-node builds a new agent per
@@ -159,6 +151,15 @@ export class KubeClient implements WatchClient {
    * the caller's backoff takes over. Every attempt is counted.
    */
   async request<T>(req: KubeRequest): Promise<T> {
+    const text = await this.exchange(req, (response) => response.text());
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  requestBody<T>(req: KubeRequest, read: (body: AsyncIterable<Uint8Array>) => Promise<T>): Promise<T> {
+    return this.exchange(req, (response) => read(response.body ?? Readable.from([])));
+  }
+
+  private async exchange<T>(req: KubeRequest, read: (response: Response) => Promise<T>): Promise<T> {
     const url = new URL(this.server + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
@@ -169,10 +170,12 @@ export class KubeClient implements WatchClient {
       const signal = this.deadline();
       req.admit?.();
       let response;
-      let text;
+      let text = '';
+      let value;
       try {
         response = await fetch(url, { method: req.method, headers, body, dispatcher: this.agent, signal });
-        text = await response.text();
+        if (response.ok) value = await read(response);
+        else text = await response.text();
       } catch (err) {
         const timedOut = signal?.aborted === true;
         this.count(req.verb, req.resource, timedOut ? 'timeout' : response === undefined ? 'error' : String(response.status));
@@ -192,7 +195,7 @@ export class KubeClient implements WatchClient {
         if (response.status === 403 && this.grace.inWindow()) error.transient = true;
         throw error;
       }
-      return (text === '' ? undefined : JSON.parse(text)) as T;
+      return value as T;
     }
   }
 

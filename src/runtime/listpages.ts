@@ -1,4 +1,5 @@
 import type { KubeRequest, WatchClient } from '../kube/client.js';
+import { ListItems } from '../kube/listitems.js';
 import type { ResourceType } from '../kube/paths.js';
 
 /** Objects per list page. */
@@ -26,8 +27,8 @@ export interface PagedList {
 }
 
 /**
- * Lists a collection page by page (limit/continue), each item handed to take before the next page
- * is asked for, so a namespace full of large objects never sits in memory as one response; returns
+ * Lists a collection page by page (limit/continue), each item handed to take as soon as it has
+ * arrived, so neither a namespace full of large objects nor one page of them sits in memory; returns
  * the list's resourceVersion.
  */
 export async function listPages(list: PagedList, take: (item: unknown) => void): Promise<string> {
@@ -40,10 +41,15 @@ export async function listPages(list: PagedList, take: (item: unknown) => void):
     if (next !== undefined) query.continue = next;
     const req: KubeRequest = { verb: 'list', resource: list.type.plural, method: 'GET', path: list.path, query };
     if (list.metadataOnly) req.accept = METADATA_LIST;
-    const page = await list.client.request<{ items?: unknown[]; metadata?: { continue?: string; resourceVersion?: string } }>(req);
-    for (const item of page.items ?? []) take(item);
-    resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-    const token = page.metadata?.continue;
+    // Each item parsed and handed on as its bytes arrive: a page of large objects is never one string.
+    const page = await list.client.requestBody(req, async (body) => {
+      const items = new ListItems(list.path, take);
+      for await (const chunk of body) items.push(chunk);
+      items.end();
+      return items.metadata;
+    });
+    resourceVersion = page.resourceVersion ?? resourceVersion;
+    const token = page.continue;
     next = token === undefined || token === '' ? undefined : token;
   } while (next !== undefined);
   return resourceVersion;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import winston from 'winston';
 import type { KubeRequest, KubeStream, WatchClient } from '../../src/kube/client.js';
 import { typeOfKind } from '../../src/kube/resources.js';
@@ -55,6 +56,12 @@ class FakeServer implements WatchClient {
     const answer = { items: structuredClone([...this.objects.values()].filter((o) => namespace === undefined || o.metadata.namespace === namespace)), metadata: { resourceVersion: String(this.rv) } };
     if (namespace !== undefined) await this.hold;
     return answer as T;
+  }
+
+  /** The answer request gives, as the bytes of one response. */
+  async requestBody<T>(req: KubeRequest, read: (body: AsyncIterable<Uint8Array>) => Promise<T>): Promise<T> {
+    const answer = await this.request<unknown>(req);
+    return read(Readable.from([Buffer.from(JSON.stringify(answer))]));
   }
 
   stream(_req: KubeRequest, signal: AbortSignal): Promise<KubeStream> {

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { KubeRequest, KubeStream, WatchClient } from '../../../src/kube/client.js';
 
 /**
@@ -37,6 +38,12 @@ export class RecordingClient implements WatchClient {
   }
 
   /** No watches in unit tests: the caches are MemoryCaches there. */
+  /** The answer request gives, as the bytes of one response. */
+  async requestBody<T>(req: KubeRequest, read: (body: AsyncIterable<Uint8Array>) => Promise<T>): Promise<T> {
+    const answer = await this.request<unknown>(req);
+    return read(Readable.from([Buffer.from(JSON.stringify(answer))]));
+  }
+
   stream(req: KubeRequest): Promise<KubeStream> {
     return Promise.reject(new Error(`RecordingClient: no watch (${req.path})`));
   }
