@@ -67,13 +67,10 @@ export class ListItems {
         continue;
       }
       if (isSpace(b)) continue;
-      this.structural(b);
-      if (this.inValue) {
-        start = i;
-        if (this.scalar) continue;
-        if (!this.step(b)) continue;
-        this.finishValue(chunk.subarray(start, i + 1));
-      }
+      if (!this.structural(b)) continue;
+      start = i;
+      if (this.scalar) continue;
+      if (this.step(b)) this.finishValue(chunk.subarray(start, i + 1));
     }
     if (this.inValue) this.hold(chunk.subarray(start));
     this.offset += chunk.length;
@@ -102,8 +99,13 @@ export class ListItems {
     return false;
   }
 
-  /** A byte outside any value: the list's own braces, keys, colons and commas. */
-  private structural(b: number): void {
+  /** A byte outside any value: the list's own braces, keys, colons and commas; true when a value begins on it. */
+  private structural(b: number): boolean {
+    this.structuralStep(b);
+    return this.inValue;
+  }
+
+  private structuralStep(b: number): void {
     switch (this.top) {
       case 'start':
         if (b !== OPEN_OBJECT) this.fail('a list object');
@@ -164,7 +166,10 @@ export class ListItems {
     this.parts = [];
     this.size = 0;
     this.inValue = false;
-    if (!this.keep) return this.afterValue(undefined);
+    if (!this.keep) {
+      this.afterValue(undefined);
+      return;
+    }
     let value: unknown;
     try {
       value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
@@ -181,7 +186,7 @@ export class ListItems {
         this.top = 'colon';
         return;
       case 'value':
-        if (this.key === 'metadata' && typeof value === 'object' && value !== null) this.metadata = value as ListItems['metadata'];
+        if (this.key === 'metadata' && typeof value === 'object' && value !== null) this.metadata = value;
         else if (this.key === 'items' && value !== null) throw new Error(`list ${this.where}: items is not an array`);
         this.top = 'next';
         return;
