@@ -1,5 +1,7 @@
-/** The most one watch event may take: the API server's own request limit (etcd's 1.5 MiB) with room. */
-export const MAX_EVENT_BYTES = 4 * 1024 * 1024;
+import { MAX_ITEM_BYTES } from './listitems.js';
+
+/** The most one watch event may take: one object as large as a list may carry (MAX_ITEM_BYTES: escaped JSON), with its envelope. */
+export const MAX_EVENT_BYTES = MAX_ITEM_BYTES + 64 * 1024;
 
 /**
  * Splits a watch response (one JSON event per line) into lines as chunks arrive. A chunk may end

@@ -3,7 +3,9 @@
 // replicas: the Deployment controller adds no ReplicaSets). The operator, run compiled with the
 // Deployment's own Node flags, is restarted over them: its first Deployment list is one page of
 // ~150 MB, which parsed whole would be far past the 160 MB heap. Read item by item, each dropped
-// as it arrives, the operator's peak RSS since start stays near its idle level.
+// as it arrives, the operator's peak RSS since start stays near its idle level. One more Deployment
+// holds 1 MB of '<', which the API server's JSON escapes six-fold: a legitimate 6 MB item (listed)
+// and watch event (in a selected namespace), both taken.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { ControlPlane } from '../../../hack/controlplane/launcher.js';
@@ -11,6 +13,7 @@ import { adminClient } from '../../../hack/install.js';
 import type { KubeClient } from '../../../src/kube/client.js';
 import type { RunningOperator } from '../support/operator.js';
 import { servePolicyReports } from '../support/policyreports.js';
+import { eventually } from '../support/wait.js';
 import { converged } from './fixtures.js';
 import { AdminApi, cleanup, CONTAINER_NODE_OPTIONS, inParallel, launchOperator, MEMORY_LIMIT_MIB, ownControlPlane, peakRssMiB, ProcessProbe, report, Scrape, stopOperator } from './support.js';
 
@@ -85,6 +88,9 @@ describe('reliability: a list page of large objects is read item by item', funct
     await inParallel(Array.from({ length: COUNT }, (_, i) => i), 4, async (i) => {
       await client.request({ verb: 'create', resource: 'tenant', method: 'POST', path: `/apis/apps/v1/namespaces/${HEAVY}/deployments`, body: deploymentBody(i, value) });
     });
+    // JSON escapes each < as \u003c: 1 MB of them is a 6 MB item, over a 4 MiB bound and legitimate.
+    const escaped = '<'.repeat(VALUE_BYTES);
+    await client.request({ verb: 'create', resource: 'tenant', method: 'POST', path: `/apis/apps/v1/namespaces/${HEAVY}/deployments`, body: deploymentBody(COUNT, escaped) });
     const createdSeconds = (Date.now() - t0) / 1000;
 
     await stopOperator(op);
@@ -109,5 +115,15 @@ describe('reliability: a list page of large objects is read item by item', funct
     assert.ok(lists >= 1, 'the operator listed the Deployments');
     assert.equal(scrape.sum('posture_cache_objects', { cache: 'deployments' }), 0, 'none of them is cached');
     assert.ok(peak < PEAK_LIMIT_MIB, `peak RSS since start ${Math.round(peak)} MiB`);
+  });
+
+  it('takes a 6 MB watch event (1 MB of escaped characters) in a selected namespace without listing again', async () => {
+    assert.ok(op !== undefined);
+    const running = op;
+    await api.send('POST', `/apis/apps/v1/namespaces/${WATCHED}/deployments`, deploymentBody(COUNT + 1, '<'.repeat(VALUE_BYTES)));
+    await eventually('the Deployment in the cache', async () => (await Scrape.of(running)).sum('posture_cache_objects', { cache: 'deployments' }) === 1, 120_000, 500);
+    const scrape = await Scrape.of(running);
+    report('a 6 MB watch event', { deploymentLists: scrape.requests({ verb: 'list', resource: 'deployments' }), peakRssSinceStartMiB: Math.round(await peakRssMiB(running.pid)) });
+    assert.equal(scrape.requests({ verb: 'list', resource: 'deployments' }), 1, 'the watch carried it: no list again');
   });
 });
