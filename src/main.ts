@@ -34,15 +34,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const log = createLogger(config.logLevel);
   const metrics = new Metrics();
   metrics.leader.set(0);
-  const cluster = await loadClusterAccess(options.kubeconfig, process.env);
-  const client = await KubeClient.create(
-    cluster,
-    (verb, resource, code) => {
-      metrics.kubeRequests.inc({ verb, resource, code });
-    },
-    undefined,
-    { restartGraceMs: config.restartGraceMs },
-  );
+  const client = await connect(options.kubeconfig, config, metrics);
   let stopping: Promise<void> | undefined;
   const manager = new Manager({
     client,
@@ -62,12 +54,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   // Controllers and events write through the gate; the Lease and TokenReviews use the client itself.
   const events = new EventRecorder(manager.writer, log, process.env.POD_NAME ?? hostname());
   addControllers(manager, { client: manager.writer, log, metrics, events, concurrency: config.concurrency, operatorNamespace: config.operatorNamespace, releases: config.releases });
-  const servers: Server[] = [];
-  if (config.metricsAddress !== undefined) {
-    const secure = await secureServing(options.metrics, client, config.operatorNamespace);
-    servers.push(await metricsServer(config.metricsAddress, metrics.registry, secure));
-  }
-  if (config.healthAddress !== undefined) servers.push(await healthServer(config.healthAddress, () => manager.isSynced));
+  const servers = await serve(options.metrics, config, client, metrics, manager);
 
   log.info('starting', {
     server: client.server,
@@ -101,6 +88,32 @@ export async function main(argv: readonly string[]): Promise<void> {
       await client.close();
       log.info('stopped');
     })());
+  onSignals(shutdown, log);
+  await manager.start();
+}
+
+/** The API client, from where kubectl would find the cluster, counting every request in the metrics. */
+async function connect(kubeconfig: string | undefined, config: OperatorConfig, metrics: Metrics): Promise<KubeClient> {
+  const cluster = await loadClusterAccess(kubeconfig, process.env);
+  const count = (verb: string, resource: string, code: string): void => {
+    metrics.kubeRequests.inc({ verb, resource, code });
+  };
+  return KubeClient.create(cluster, count, undefined, { restartGraceMs: config.restartGraceMs });
+}
+
+/** The metrics (plain or secure) and health servers that are configured. */
+async function serve(secureOptions: Parameters<typeof secureServing>[0], config: OperatorConfig, client: KubeClient, metrics: Metrics, manager: Manager): Promise<Server[]> {
+  const servers: Server[] = [];
+  if (config.metricsAddress !== undefined) {
+    const secure = await secureServing(secureOptions, client, config.operatorNamespace);
+    servers.push(await metricsServer(config.metricsAddress, metrics.registry, secure));
+  }
+  if (config.healthAddress !== undefined) servers.push(await healthServer(config.healthAddress, () => manager.isSynced));
+  return servers;
+}
+
+/** SIGTERM and SIGINT shut down once, and exit 0, or 1 when the shutdown failed. */
+function onSignals(shutdown: (signal: string) => Promise<void>, log: ReturnType<typeof createLogger>): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       shutdown(signal).then(
@@ -112,8 +125,6 @@ export async function main(argv: readonly string[]): Promise<void> {
       );
     });
   }
-
-  await manager.start();
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
