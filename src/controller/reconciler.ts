@@ -106,11 +106,20 @@ export async function reconcileNamespace(deps: ReconcilerDeps, name: string): Pr
 
   await releaseOrphans(deps, name, existing, { labels: pass.labels, annotations: pass.annotations });
 
-  if (winner?.spec.mode === 'Audit' || pass.actions.length === 0) {
+  if (winner?.spec.mode === 'Audit' || pass.actions.length === 0 || awaitsOrphanFinalizer(deps, winner)) {
     deps.results.set(name, result);
     return;
   }
   await enforce(deps, pass, drift);
+}
+
+/**
+ * A baseline that orphans on deletion writes nothing until its finalizer is on: an object written
+ * before would be garbage-collected with the baseline if it were deleted meanwhile, against its
+ * policy. The finalizer's arrival re-enforces every namespace (a change reconciles read).
+ */
+function awaitsOrphanFinalizer(deps: ReconcilerDeps, winner: ValidBaseline | undefined): boolean {
+  return winner?.spec.deletionPolicy === 'Orphan' && deps.baselines.get(winner.name)?.hasOrphanFinalizer !== true;
 }
 
 /** Selection, rendering and the plan against what the caches hold: no request is sent. */

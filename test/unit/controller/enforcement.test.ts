@@ -205,6 +205,19 @@ describe('namespace enforcement controller', () => {
     assert.equal(s.results.get('shop')?.driftPending, undefined);
   });
 
+  it('writes nothing for a baseline with deletionPolicy Orphan until its finalizer is on', async () => {
+    const s = setup();
+    const orphaning = baselineObject('tenants', { ...TENANTS, deletionPolicy: 'Orphan' }, 2);
+    s.caches.set('securitybaselines', orphaning);
+    await s.enforcement.spec.reconcile('shop', context());
+    assert.deepEqual(s.client.lines, [], 'deleted now, the garbage collector would take what it wrote');
+    assert.equal(s.results.get('shop')?.inSync, false);
+    const finalized: ReturnType<typeof baselineObject> = { ...orphaning, metadata: { ...orphaning.metadata, finalizers: ['posture.dev/orphan'] } };
+    s.caches.set('securitybaselines', finalized);
+    await s.enforcement.spec.reconcile('shop', context());
+    assert.ok(s.client.requests.some((r) => r.path.endsWith('/resourcequotas/posture-quota')), 'written once the finalizer is on');
+  });
+
   it('repairs a deleted object and reports the drift, detected then repaired', async () => {
     const s = setup();
     await s.enforcement.spec.reconcile('shop', context());
