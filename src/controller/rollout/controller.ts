@@ -57,7 +57,7 @@ export interface Rollout {
  * gates enforcement reads), when the next wave starts, and what status.rollout says.
  */
 export function rolloutController(deps: RolloutDeps): Rollout {
-  const { caches, clock, gates, results } = deps;
+  const { caches, gates } = deps;
   const released = new Emitter<string>();
   const statuses = new Map<string, RolloutStatus>();
   const staged = (): string[] => deps.baselines.selectable().filter((b) => !isAllAtOnce(b.spec.rollout)).map((b) => b.name);
@@ -69,100 +69,13 @@ export function rolloutController(deps: RolloutDeps): Rollout {
   };
 
   const reconcile = async (name: string, ctx: ReconcileContext): Promise<Result> => {
-    const known = deps.baselines.get(name);
-    // A deleted baseline's revisions go with it, whatever its deletionPolicy (they are the operator's
-    // history, not something written into a namespace); those of an earlier baseline of the name too.
-    const live = known === undefined || known.terminating ? undefined : known.uid;
-    for (const r of await deps.revisions.sweep(deps.client, name, live)) ctx.wrote('deleted revision', { resource: CONTROLLER_REVISION.plural, name: r });
-    if (known === undefined || !known.parsed.ok || known.terminating) {
+    const b = await keepHistory(deps, name, ctx);
+    if (b === undefined || b.spec.mode === 'Audit' || b.spec.rollout === undefined) {
       forget(name);
       return {};
     }
-    const b = known.parsed.baseline;
-    if (b.spec.mode === 'Enforce' && (await deps.revisions.ensure(deps.client, b))) {
-      ctx.wrote('created revision', { resource: CONTROLLER_REVISION.plural, baseline: name, revision: revisionOf(b.spec) });
-    }
-    // Only when there may be more than the history keeps: the scan for revisions in use is over every managed object.
-    if (deps.revisions.list(b).length > REVISION_HISTORY + 1) {
-      for (const r of await deps.revisions.prune(deps.client, b, inUse(b))) ctx.wrote('deleted revision', { resource: CONTROLLER_REVISION.plural, name: r });
-    }
-    const rollout = b.spec.rollout;
-    if (b.spec.mode === 'Audit' || rollout === undefined) {
-      forget(name);
-      return {};
-    }
-    if (!everyNamespaceSeen()) return { requeueAfterMs: FIRST_PASS_RECHECK_MS };
-    const target = revisionOf(b.spec);
-    const won = results.forBaseline(name).filter(([, r]) => r.winner === name);
-    const steps = assignSteps(won.map(([ns]) => ({ name: ns, labels: caches.get(NAMESPACE.plural, ns)?.metadata?.labels ?? {} })), rollout);
-    const updated = new Set(won.filter(([, r]) => r.revision === target && r.inSync && r.error === undefined).map(([ns]) => ns));
-    const failed = won.filter(([, r]) => r.revision === target && r.error !== undefined).map(([ns, r]) => [ns, r.error ?? ''] as const).sort(([a], [c]) => (a < c ? -1 : 1));
-    const before = gates.get(name);
-    const object = caches.get(SECURITY_BASELINE.plural, name) as SecurityBaselineObject | undefined;
-    const previous = before?.state.target === target ? before.state : restoreState(object?.status?.rollout, target, rollout.pauseSeconds);
-    // Where each namespace was when this rollout started: those not yet released stay there.
-    const from = before?.state.target === target ? before.from : new Map(won.flatMap(([ns, r]) => (r.revision === undefined ? [] : [[ns, r.revision] as const])));
-    const moving = new Set([...from].filter(([, r]) => r !== target).map(([ns]) => ns));
-    const decision = advance(previous, target, rollout, { steps, updated, failed: failed.map(([ns]) => ns), moving }, clock.now());
-    gates.set(name, { state: decision.state, steps, from });
-
-    const wasReleased = before?.state.target === target ? before.state.released : -1;
-    for (const [ns, step] of steps) if (step > wasReleased && step <= decision.state.released) released.emit('update', ns);
-    announce(b, decision, statuses.get(name), steps, failed.length);
-
-    const status = rolloutStatus({ rollout, decision, updated: updated.size, total: won.length, failed });
-    if (JSON.stringify(status) !== JSON.stringify(statuses.get(name))) {
-      statuses.set(name, status);
-      deps.statusDue(name);
-    }
-    const pending = [...steps].filter(([ns, s]) => s <= decision.state.released && !updated.has(ns)).length - failed.length;
-    const counts = { updated: updated.size, pending: Math.max(0, pending), waiting: [...steps.values()].filter((s) => s > decision.state.released).length, failed: failed.length };
-    for (const state of ROLLOUT_STATES) deps.metrics.rolloutNamespaces.set({ baseline: name, state }, counts[state]);
-    return decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs };
-  };
-
-  /** Every namespace has a result: after a start, none is missing from the steps (nor taken as absent). */
-  const everyNamespaceSeen = (): boolean =>
-    caches.list(NAMESPACE.plural).every((ns) => {
-      const meta: { name?: string; deletionTimestamp?: unknown } | undefined = ns.metadata;
-      return meta?.name === undefined || meta.deletionTimestamp !== undefined || results.get(meta.name) !== undefined;
-    });
-
-  /** Events on a change of phase and for each step started. */
-  const announce = (b: ValidBaseline, decision: RolloutDecision, before: RolloutStatus | undefined, steps: ReadonlyMap<string, number>, failed: number): void => {
-    const target = { apiVersion: API_VERSION, kind: KIND, name: b.name, uid: b.uid };
-    const revision = decision.state.target;
-    for (const step of decision.started) {
-      const count = [...steps.values()].filter((s) => s === step).length;
-      const what = step === 0 ? 'canary' : `wave ${step} of ${b.spec.rollout?.waves ?? 1}`;
-      deps.events.record(target, 'Normal', RolloutReason.WaveStarted, 'Rollout', `Revision ${revision}: ${what} started (${count} namespace(s)).`);
-    }
-    const changed = before?.revision !== revision || before.phase !== decision.phase;
-    if (changed && decision.phase === 'Halted') {
-      deps.events.record(target, 'Warning', RolloutReason.Halted, 'Rollout', `Revision ${revision}: halted, ${failed} namespace(s) failed (more than maxFailedNamespaces ${b.spec.rollout?.maxFailedNamespaces ?? 0}); see status.rollout.`);
-    }
-    if (changed && decision.phase === 'Complete' && before !== undefined) {
-      deps.events.record(target, 'Normal', RolloutReason.Completed, 'Rollout', `Revision ${revision}: every namespace updated.`);
-    }
-  };
-
-  /** Revisions that must be kept: the target, and any a namespace is at or was at when the rollout started. */
-  const inUse = (b: ValidBaseline): Set<string> => {
-    const keep = new Set([revisionOf(b.spec)]);
-    for (const r of gates.get(b.name)?.from.values() ?? []) keep.add(r);
-    for (const type of MANAGED_TYPES) {
-      for (const o of caches.list(type.plural)) {
-        const labels = o.metadata?.labels;
-        const revision = labels?.[REVISION_LABEL];
-        if (revision !== undefined && labels?.[BASELINE_LABEL] === b.name) keep.add(revision);
-      }
-    }
-    for (const ns of caches.list(NAMESPACE.plural)) {
-      const annotations = ns.metadata?.annotations;
-      const revision = annotations?.[REVISION_LABEL];
-      if (revision !== undefined && annotations?.[POD_SECURITY_ANNOTATION] === b.name) keep.add(revision);
-    }
-    return keep;
+    if (!everyNamespaceSeen(deps)) return { requeueAfterMs: FIRST_PASS_RECHECK_MS };
+    return step(deps, b, b.spec.rollout, { statuses, released });
   };
 
   return {
@@ -184,4 +97,114 @@ export function rolloutController(deps: RolloutDeps): Rollout {
       reconcile,
     },
   };
+}
+
+/**
+ * Keeps a baseline's revisions: the current one stored, the history bounded, and those of a deleted
+ * baseline gone. Returns the baseline when it is valid and live.
+ */
+async function keepHistory(deps: RolloutDeps, name: string, ctx: ReconcileContext): Promise<ValidBaseline | undefined> {
+  const known = deps.baselines.get(name);
+  // A deleted baseline's revisions go with it, whatever its deletionPolicy (they are the operator's
+  // history, not something written into a namespace); those of an earlier baseline of the name too.
+  const live = known === undefined || known.terminating ? undefined : known.uid;
+  for (const r of await deps.revisions.sweep(deps.client, name, live)) ctx.wrote('deleted revision', { resource: CONTROLLER_REVISION.plural, name: r });
+  if (known === undefined || !known.parsed.ok || known.terminating) return undefined;
+  const b = known.parsed.baseline;
+  if (b.spec.mode === 'Enforce' && (await deps.revisions.ensure(deps.client, b))) {
+    ctx.wrote('created revision', { resource: CONTROLLER_REVISION.plural, baseline: name, revision: revisionOf(b.spec) });
+  }
+  // Only when there may be more than the history keeps: the scan for revisions in use is over every managed object.
+  if (deps.revisions.list(b).length > REVISION_HISTORY + 1) {
+    for (const r of await deps.revisions.prune(deps.client, b, inUse(deps, b))) ctx.wrote('deleted revision', { resource: CONTROLLER_REVISION.plural, name: r });
+  }
+  return b;
+}
+
+/** What the rollout controller keeps between reconciles. */
+interface RolloutMemory {
+  statuses: Map<string, RolloutStatus>;
+  released: Emitter<string>;
+}
+
+/**
+ * One look at a staged rollout: where each namespace is, which step may take the newest revision
+ * (the gates enforcement reads), the namespaces released by it, events, status and metrics.
+ */
+function step(deps: RolloutDeps, b: ValidBaseline, rollout: NonNullable<ValidBaseline['spec']['rollout']>, memory: RolloutMemory): Result {
+  const { caches, clock, gates, results } = deps;
+  const name = b.name;
+  const target = revisionOf(b.spec);
+  const won = results.forBaseline(name).filter(([, r]) => r.winner === name);
+  const steps = assignSteps(won.map(([ns]) => ({ name: ns, labels: caches.get(NAMESPACE.plural, ns)?.metadata?.labels ?? {} })), rollout);
+  const updated = new Set(won.filter(([, r]) => r.revision === target && r.inSync && r.error === undefined).map(([ns]) => ns));
+  const failed = won.filter(([, r]) => r.revision === target && r.error !== undefined).map(([ns, r]) => [ns, r.error ?? ''] as const).sort(([a], [c]) => (a < c ? -1 : 1));
+  const before = gates.get(name);
+  const object = caches.get(SECURITY_BASELINE.plural, name) as SecurityBaselineObject | undefined;
+  const previous = before?.state.target === target ? before.state : restoreState(object?.status?.rollout, target, rollout.pauseSeconds);
+  // Where each namespace was when this rollout started: those not yet released stay there.
+  const from = before?.state.target === target ? before.from : new Map(won.flatMap(([ns, r]) => (r.revision === undefined ? [] : [[ns, r.revision] as const])));
+  const moving = new Set([...from].filter(([, r]) => r !== target).map(([ns]) => ns));
+  const decision = advance(previous, target, rollout, { steps, updated, failed: failed.map(([ns]) => ns), moving }, clock.now());
+  gates.set(name, { state: decision.state, steps, from });
+
+  const wasReleased = before?.state.target === target ? before.state.released : -1;
+  for (const [ns, s] of steps) if (s > wasReleased && s <= decision.state.released) memory.released.emit('update', ns);
+  announce(deps, b, decision, memory.statuses.get(name), steps, failed.length);
+
+  const status = rolloutStatus({ rollout, decision, updated: updated.size, total: won.length, failed });
+  if (JSON.stringify(status) !== JSON.stringify(memory.statuses.get(name))) {
+    memory.statuses.set(name, status);
+    deps.statusDue(name);
+  }
+  const pending = [...steps].filter(([ns, s]) => s <= decision.state.released && !updated.has(ns)).length - failed.length;
+  const counts = { updated: updated.size, pending: Math.max(0, pending), waiting: [...steps.values()].filter((s) => s > decision.state.released).length, failed: failed.length };
+  for (const state of ROLLOUT_STATES) deps.metrics.rolloutNamespaces.set({ baseline: name, state }, counts[state]);
+  return decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs };
+}
+
+/** Every namespace has a result: after a start, none is missing from the steps (nor taken as absent). */
+function everyNamespaceSeen(deps: RolloutDeps): boolean {
+  return deps.caches.list(NAMESPACE.plural).every((ns) => {
+    const meta: { name?: string; deletionTimestamp?: unknown } | undefined = ns.metadata;
+    return meta?.name === undefined || meta.deletionTimestamp !== undefined || deps.results.get(meta.name) !== undefined;
+  });
+}
+
+/** Events on a change of phase and for each step started. */
+function announce(deps: RolloutDeps, b: ValidBaseline, decision: RolloutDecision, before: RolloutStatus | undefined, steps: ReadonlyMap<string, number>, failed: number): void {
+  const target = { apiVersion: API_VERSION, kind: KIND, name: b.name, uid: b.uid };
+  const revision = decision.state.target;
+  for (const started of decision.started) {
+    const count = [...steps.values()].filter((s) => s === started).length;
+    const what = started === 0 ? 'canary' : `wave ${started} of ${b.spec.rollout?.waves ?? 1}`;
+    deps.events.record(target, 'Normal', RolloutReason.WaveStarted, 'Rollout', `Revision ${revision}: ${what} started (${count} namespace(s)).`);
+  }
+  const changed = before?.revision !== revision || before.phase !== decision.phase;
+  if (changed && decision.phase === 'Halted') {
+    deps.events.record(target, 'Warning', RolloutReason.Halted, 'Rollout', `Revision ${revision}: halted, ${failed} namespace(s) failed (more than maxFailedNamespaces ${b.spec.rollout?.maxFailedNamespaces ?? 0}); see status.rollout.`);
+  }
+  if (changed && decision.phase === 'Complete' && before !== undefined) {
+    deps.events.record(target, 'Normal', RolloutReason.Completed, 'Rollout', `Revision ${revision}: every namespace updated.`);
+  }
+}
+
+/** Revisions that must be kept: the target, and any a namespace is at or was at when the rollout started. */
+function inUse(deps: RolloutDeps, b: ValidBaseline): Set<string> {
+  const { caches } = deps;
+  const keep = new Set([revisionOf(b.spec)]);
+  for (const r of deps.gates.get(b.name)?.from.values() ?? []) keep.add(r);
+  for (const type of MANAGED_TYPES) {
+    for (const o of caches.list(type.plural)) {
+      const labels = o.metadata?.labels;
+      const revision = labels?.[REVISION_LABEL];
+      if (revision !== undefined && labels?.[BASELINE_LABEL] === b.name) keep.add(revision);
+    }
+  }
+  for (const ns of caches.list(NAMESPACE.plural)) {
+    const annotations = ns.metadata?.annotations;
+    const revision = annotations?.[REVISION_LABEL];
+    if (revision !== undefined && annotations?.[POD_SECURITY_ANNOTATION] === b.name) keep.add(revision);
+  }
+  return keep;
 }
