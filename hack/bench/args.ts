@@ -16,6 +16,8 @@ export interface BenchOptions {
   rateSeconds: number;
   /** Namespaces in which one managed object is deleted or edited (drift repair). */
   drift: number;
+  /** The operator's NODE_OPTIONS; undefined: the flags config/manager ships. */
+  nodeOptions: string | undefined;
   /** Development mode: small defaults for everything not given explicitly. */
   quick: boolean;
   help: boolean;
@@ -40,6 +42,7 @@ measures time to protected, latency, writes, drift repair and memory.
   --rate R            namespaces per second in the latency phase (default ${DEFAULTS.rate}; "20/s" works too)
   --rate-seconds T    how long the latency phase runs (default ${DEFAULTS.rateSeconds})
   --drift D           namespaces in which one managed object is deleted or edited (default ${DEFAULTS.drift})
+  --node-options=O    the operator's NODE_OPTIONS (default: what config/manager/deployment.yaml ships; the = is needed)
   --quick             development: N=${QUICK_DEFAULTS.namespaces}, ${QUICK_DEFAULTS.steadySeconds} s quiet, ${QUICK_DEFAULTS.rateSeconds} s of rate, ${QUICK_DEFAULTS.drift} drifts (explicit flags win)
   -h, --help          this text
 `;
@@ -75,6 +78,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       rate: { type: 'string' },
       'rate-seconds': { type: 'string' },
       drift: { type: 'string' },
+      'node-options': { type: 'string' },
       quick: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -92,6 +96,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     rate: values.rate === undefined ? base.rate : positiveNumber('--rate', values.rate, LIMITS.rate),
     rateSeconds: values['rate-seconds'] === undefined ? base.rateSeconds : integer('--rate-seconds', values['rate-seconds'], 1, LIMITS.rateSeconds),
     drift: values.drift === undefined ? base.drift : integer('--drift', values.drift, 0, LIMITS.drift),
+    nodeOptions: values['node-options'],
     quick,
     help: values.help,
   };

@@ -28,6 +28,8 @@ export interface StartOptions {
   concurrency: number;
   logPath: string;
   signal: AbortSignal;
+  /** NODE_OPTIONS: the heap flags the operator runs with. */
+  nodeOptions: string;
 }
 
 export async function startOperator(options: StartOptions): Promise<RunningOperator> {
@@ -35,7 +37,7 @@ export async function startOperator(options: StartOptions): Promise<RunningOpera
     ...(options.entry === undefined ? {} : { entry: options.entry }),
     kubeconfig: options.kubeconfig,
     args: [`--concurrency=${options.concurrency}`],
-    env: { POD_NAME: 'posture-bench' },
+    env: { POD_NAME: 'posture-bench', NODE_OPTIONS: options.nodeOptions },
     logPath: options.logPath,
     readyTimeoutMs: READY_TIMEOUT_MS,
     signal: options.signal,

@@ -5,6 +5,7 @@ import type { BenchOptions } from './args.js';
 import { startBenchCluster, type BenchCluster } from './cluster.js';
 import { startOperator, type RunningOperator } from './operator.js';
 import { describeCpu, snapshotCpu, type CpuSnapshot, type Pids } from './proc.js';
+import { CONTAINER_NODE_OPTIONS } from '../container.js';
 import { errorMessage, say } from './util.js';
 
 // The floor's candidates go as high as the API server's defaults comfortably allow; the operator's
@@ -58,6 +59,8 @@ export class Run {
   operatorConcurrency: number;
   /** The compiled operator; undefined runs src/main.ts through tsx. */
   entry: string | undefined;
+  /** The operator's NODE_OPTIONS: as config/manager ships them, unless --node-options says otherwise. */
+  readonly nodeOptions: string;
 
   constructor(
     readonly options: BenchOptions,
@@ -65,6 +68,7 @@ export class Run {
     readonly dir: string,
   ) {
     this.operatorConcurrency = options.concurrency ?? 8;
+    this.nodeOptions = options.nodeOptions ?? CONTAINER_NODE_OPTIONS;
   }
 
   /** A finding worth keeping with the record: printed now and listed under the table. */
@@ -125,7 +129,7 @@ export class Run {
   }
 
   async operator(cluster: BenchCluster, concurrency: number, tag: string): Promise<{ op: RunningOperator; stop: () => Promise<void> }> {
-    const op = await startOperator({ entry: this.entry, kubeconfig: cluster.operatorKubeconfig, concurrency, logPath: join(this.dir, `operator-${tag}.log`), signal: this.signal });
+    const op = await startOperator({ entry: this.entry, kubeconfig: cluster.operatorKubeconfig, concurrency, logPath: join(this.dir, `operator-${tag}.log`), signal: this.signal, nodeOptions: this.nodeOptions });
     return { op, stop: this.onCleanup(() => op.stop()) };
   }
 

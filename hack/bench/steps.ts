@@ -57,6 +57,7 @@ export async function floorPhases(run: Run): Promise<void> {
 
     if (options.concurrency === undefined) await tuneOperator(run, cluster);
     else run.note(`operator --concurrency ${options.concurrency} (given)`);
+    run.note(`operator NODE_OPTIONS: ${run.nodeOptions}${options.nodeOptions === undefined ? ' (as config/manager ships it)' : ' (given)'}`);
   } finally {
     await stop();
   }

@@ -9,12 +9,12 @@ import { ProtectionTracker, type DriftProbe } from '../../hack/bench/tracker.js'
 describe('bench: arguments', () => {
   it('defaults to N=1000, 60 s quiet, 20/s for 60 s, 100 drifts, concurrency measured', () => {
     const o = parseBenchArgs([]);
-    assert.deepEqual(o, { ...DEFAULTS, json: undefined, concurrency: undefined, quick: false, help: false });
+    assert.deepEqual(o, { ...DEFAULTS, json: undefined, concurrency: undefined, nodeOptions: undefined, quick: false, help: false });
   });
 
   it('reads every flag', () => {
-    const o = parseBenchArgs(['--namespaces', '10000', '--json', 'out.json', '--concurrency', '16', '--steady-seconds', '0', '--rate', '5/s', '--rate-seconds', '30', '--drift', '7']);
-    assert.deepEqual(o, { namespaces: 10000, json: 'out.json', concurrency: 16, steadySeconds: 0, rate: 5, rateSeconds: 30, drift: 7, quick: false, help: false });
+    const o = parseBenchArgs(['--namespaces', '10000', '--json', 'out.json', '--concurrency', '16', '--steady-seconds', '0', '--rate', '5/s', '--rate-seconds', '30', '--drift', '7', '--node-options=--max-old-space-size=512']);
+    assert.deepEqual(o, { namespaces: 10000, json: 'out.json', concurrency: 16, steadySeconds: 0, rate: 5, rateSeconds: 30, drift: 7, nodeOptions: '--max-old-space-size=512', quick: false, help: false });
     assert.equal(parseBenchArgs(['--namespaces=200']).namespaces, 200);
     assert.equal(parseBenchArgs(['--rate', '2.5']).rate, 2.5);
   });
