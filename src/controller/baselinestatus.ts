@@ -22,6 +22,9 @@ import { computeStatus } from './status.js';
 import { withRollout } from './rollout/status.js';
 import type { RolloutStatus } from '../api/rollout.js';
 
+/** How long after a start a stored status waits for every namespace to be audited again (10,000 took 23 s). */
+export const AUDIT_HOLD_MS = 120_000;
+
 export interface BaselineStatusDeps {
   client: ApiClient;
   log: Logger;
@@ -60,6 +63,8 @@ export class BaselineStatusController implements Runnable {
   /** Check series last exported per baseline, so a check that stops failing leaves the gauge. */
   private readonly findingSeries = new Map<string, Set<string>>();
   private started = false;
+  /** Until then, after a start, a stored status stands while a namespace is still to be audited again. */
+  private auditsHeldUntil: number | undefined;
 
   constructor(private readonly deps: BaselineStatusDeps) {
     const { client, clock, log, metrics, baselineChanges } = deps;
@@ -97,6 +102,7 @@ export class BaselineStatusController implements Runnable {
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.auditsHeldUntil = this.deps.clock.now() + AUDIT_HOLD_MS;
     for (const name of this.deps.baselines.names()) {
       this.startFirstPass(name);
       this.writer.schedule(name);
@@ -146,8 +152,9 @@ export class BaselineStatusController implements Runnable {
     const generation = object.metadata?.generation ?? 0;
     const pendingNamespaces = this.firstPass.get(name)?.size ?? 0;
     // After a restart the stored status already describes this generation: keep it until the
-    // first pass is complete rather than write partial counts (and write them back again).
-    if (pendingNamespaces > 0 && object.status?.observedGeneration === generation) return { status: object.status, current: object.status };
+    // first pass is complete, and every namespace audited again, rather than write partial counts
+    // (and write them back again).
+    if ((pendingNamespaces > 0 || this.awaitingAudits(name)) && object.status?.observedGeneration === generation) return { status: object.status, current: object.status };
     const won = audits.forBaseline(name).filter(([ns]) => results.get(ns)?.winner === name);
     // The cluster-level findings (CL-001) count once in each baseline's audit.
     const clusterFindings = this.deps.clusterFindings();
@@ -169,6 +176,17 @@ export class BaselineStatusController implements Runnable {
     this.exportMetrics(name, status.namespaces, status.complianceScore, won.map(([, a]) => a.failing));
     this.announceNothingCovered(name, object, status);
     return { status, current: object.status };
+  }
+
+  /**
+   * After a start, whether a namespace this baseline wins has no audit yet: audits live in memory, so
+   * a restart audits every namespace again, and a summary over part of them is not what is stored.
+   * Bounded in time: a namespace whose audit keeps failing does not hold the status for ever.
+   */
+  private awaitingAudits(name: string): boolean {
+    const { results, audits, clock } = this.deps;
+    if (this.auditsHeldUntil === undefined || clock.now() > this.auditsHeldUntil) return false;
+    return results.forBaseline(name).some(([ns, r]) => r.winner === name && audits.get(ns) === undefined);
   }
 
   /** A baseline that comes to cover nothing says so once, as a Warning event, per cause. */

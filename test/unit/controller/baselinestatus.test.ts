@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { AuditStore } from '../../../src/controller/auditstore.js';
+import { AuditStore, reduceFindings } from '../../../src/controller/auditstore.js';
+import { AUDIT_HOLD_MS } from '../../../src/controller/baselinestatus.js';
 import { BaselineStatusController } from '../../../src/controller/baselinestatus.js';
 import { DriftLogs } from '../../../src/controller/drift.js';
 import { ResultStore, type NamespaceResult } from '../../../src/controller/results.js';
@@ -12,7 +13,7 @@ interface StatusPatch {
   status: { observedGeneration?: number; namespaces?: Record<string, number>; conditions?: { type: string; status: string; reason: string }[] };
 }
 
-function setup(): World & { status: BaselineStatusController; results: ResultStore; clock: ManualClock; enforced: Emitter<string>; metrics: Metrics; patches: () => StatusPatch[] } {
+function setup(): World & { status: BaselineStatusController; results: ResultStore; audits: AuditStore; clock: ManualClock; enforced: Emitter<string>; metrics: Metrics; patches: () => StatusPatch[] } {
   const w = world();
   const clock = new ManualClock();
   const changed = new Emitter<string>();
@@ -20,13 +21,14 @@ function setup(): World & { status: BaselineStatusController; results: ResultSto
   const results = new ResultStore(due);
   const enforced = new Emitter<string>();
   const metrics = new Metrics({ defaultMetrics: false });
+  const audits = new AuditStore(due);
   const status = new BaselineStatusController({
     ...w,
     log: silent,
     metrics,
     clock,
     results,
-    audits: new AuditStore(due),
+    audits,
     drift: new DriftLogs(),
     changed,
     enforced,
@@ -36,7 +38,7 @@ function setup(): World & { status: BaselineStatusController; results: ResultSto
   w.caches.set('namespaces', { metadata: { name: 'shop' } });
   w.caches.set('namespaces', { metadata: { name: 'shelf' } });
   const patches = (): StatusPatch[] => w.client.requests.filter((r) => r.path.endsWith('/securitybaselines/tenants/status')).map((r) => r.body as StatusPatch);
-  return { ...w, status, results, clock, enforced, metrics, patches };
+  return { ...w, status, results, audits, clock, enforced, metrics, patches };
 }
 
 const enforced: NamespaceResult = { winner: 'tenants', generation: 1, losers: [], inSync: true, planned: { create: 0, update: 0, delete: 0 } };
@@ -78,6 +80,35 @@ describe('baseline status controller', () => {
     assert.deepEqual(last.conditions?.find((c) => c.type === 'Ready')?.reason, 'Enforced');
     const gauge = await s.metrics.namespaces.get();
     assert.ok(gauge.values.some((v) => v.labels.baseline === 'tenants' && v.labels.state === 'selected' && v.value === 2));
+  });
+
+  it('after a restart, keeps the stored status until every namespace it wins is audited again (bounded in time)', async () => {
+    const restarted = async (): Promise<ReturnType<typeof setup>> => {
+      const s = setup();
+      const stored = { observedGeneration: 1, namespaces: { selected: 2, enforced: 2, conflicted: 0 }, summary: { pass: 9, fail: 0, warn: 0, error: 0, skip: 0 } };
+      s.caches.set('securitybaselines', { ...baselineObject('tenants', { namespaceSelector: {} }), status: stored });
+      s.results.set('shop', enforced);
+      s.results.set('shelf', enforced);
+      s.status.start();
+      s.enforced.emit('update', 'shop');
+      s.enforced.emit('update', 'shelf');
+      s.audits.set('shop', reduceFindings('tenants', []));
+      s.clock.advance(1000);
+      await settle();
+      return s;
+    };
+    const s = await restarted();
+    assert.deepEqual(s.patches(), [], 'shelf is not audited yet: a summary over shop alone is not written');
+    s.audits.set('shelf', reduceFindings('tenants', []));
+    s.clock.advance(1000);
+    await settle();
+    assert.equal(s.patches().length, 1, 'both audited: the status follows');
+    const stuck = await restarted();
+    stuck.clock.advance(AUDIT_HOLD_MS);
+    stuck.results.set('shop', { ...enforced });
+    stuck.clock.advance(1000);
+    await settle();
+    assert.equal(stuck.patches().length, 1, 'an audit that never comes holds the status no longer than the bound');
   });
 
   it('coalesces: many namespace results in one interval are one status write', async () => {
