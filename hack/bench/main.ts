@@ -15,7 +15,7 @@ import { repoRoot } from '../install.js';
 import { parseBenchArgs, USAGE, type BenchOptions } from './args.js';
 import { compileOperator } from './operator.js';
 import { machine } from './proc.js';
-import { record, result } from './record.js';
+import { record, result, revision } from './record.js';
 import { formatTable, rows } from './report.js';
 import { Run, section } from './run.js';
 import { floorPhases, operatorPhases } from './steps.js';
@@ -58,6 +58,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     try {
       section('compiling the operator (tsc, as deployed: node dist/main.js)');
+      run.builtFrom = revision();
       run.entry = await compileOperator(join(dir, 'dist'));
     } catch (err) {
       run.note(`could not compile the operator, running it through tsx instead (adds about 40 MiB RSS): ${errorMessage(err)}`);

@@ -44,8 +44,8 @@ function sharedShare(run: Run): string {
   return `${Math.round((run.shared.others / (run.shared.wall * machine().cpus)) * 100)}%`;
 }
 
-/** The commit the operator was built from, and whether its sources had uncommitted changes. */
-function revision(): string {
+/** The commit checked out now, and whether the operator's sources have uncommitted changes: taken when the operator is built. */
+export function revision(): string {
   try {
     const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'config', 'crds', 'hack/install.ts'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -58,13 +58,13 @@ function revision(): string {
 export function record(run: Run, r: BenchResult, minutes: number): string {
   const o = run.options;
   return [
-    `### ${r.date.slice(0, 10)}: N=${r.namespaces.toLocaleString('en')}, ${revision()}`,
+    `### ${r.date.slice(0, 10)}: N=${r.namespaces.toLocaleString('en')}, ${run.builtFrom}`,
     '',
     `- Date: ${r.date}`,
     `- Machine: ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${(r.machine.memoryMiB / 1024).toFixed(1)} GiB memory, Node.js ${r.machine.node}; Kubernetes ${r.kubernetesVersion}`,
     `- Shared machine: other processes (other engineers' test suites) used on average ${sharedShare(run)} of the ${r.machine.cpus} cores during the measured phases; see "other processes" per phase below`,
-    `- Command: \`npm run bench -- --namespaces ${o.namespaces}${o.concurrency === undefined ? '' : ` --concurrency ${o.concurrency}`} --steady-seconds ${o.steadySeconds} --rate ${o.rate} --rate-seconds ${o.rateSeconds} --drift ${o.drift}${o.quick ? ' --quick' : ''}\``,
-    `- Operator: ${revision()}, ${run.entry === undefined ? 'src/main.ts through tsx' : 'compiled (node dist/main.js)'}, --concurrency ${run.operatorConcurrency}; floor concurrency ${run.floorConcurrency}; run took ${minutes.toFixed(1)} min`,
+    `- Command: \`npm run bench -- --namespaces ${o.namespaces}${o.concurrency === undefined ? '' : ` --concurrency ${o.concurrency}`} --steady-seconds ${o.steadySeconds} --rate ${o.rate} --rate-seconds ${o.rateSeconds} --drift ${o.drift}${o.nodeOptions === undefined ? '' : ` --node-options='${o.nodeOptions}'`}${o.quick ? ' --quick' : ''}\``,
+    `- Operator: ${run.builtFrom}, ${run.entry === undefined ? 'src/main.ts through tsx' : 'compiled (node dist/main.js)'}, --concurrency ${run.operatorConcurrency}; floor concurrency ${run.floorConcurrency}; run took ${minutes.toFixed(1)} min`,
     '',
     formatMarkdown(rows(r)),
     '',

@@ -59,6 +59,8 @@ export class Run {
   operatorConcurrency: number;
   /** The compiled operator; undefined runs src/main.ts through tsx. */
   entry: string | undefined;
+  /** The commit the operator was built from (a run takes minutes, and HEAD may move meanwhile). */
+  builtFrom = 'not recorded';
   /** The operator's NODE_OPTIONS: as config/manager ships them, unless --node-options says otherwise. */
   readonly nodeOptions: string;
 
