@@ -65,6 +65,8 @@ export class BaselineStatusController implements Runnable {
   private started = false;
   /** Until then, after a start, a stored status stands while a namespace is still to be audited again. */
   private auditsHeldUntil: number | undefined;
+  /** The namespaces there at the start: only their audits hold a stored status (new ones are news). */
+  private presentAtStart = new Set<string>();
 
   constructor(private readonly deps: BaselineStatusDeps) {
     const { client, clock, log, metrics, baselineChanges } = deps;
@@ -103,6 +105,7 @@ export class BaselineStatusController implements Runnable {
     if (this.started) return;
     this.started = true;
     this.auditsHeldUntil = this.deps.clock.now() + AUDIT_HOLD_MS;
+    this.presentAtStart = new Set(this.deps.caches.list(NAMESPACE.plural).flatMap((ns) => (ns.metadata?.name === undefined ? [] : [ns.metadata.name])));
     for (const name of this.deps.baselines.names()) {
       this.startFirstPass(name);
       this.writer.schedule(name);
@@ -179,14 +182,18 @@ export class BaselineStatusController implements Runnable {
   }
 
   /**
-   * After a start, whether a namespace this baseline wins has no audit yet: audits live in memory, so
-   * a restart audits every namespace again, and a summary over part of them is not what is stored.
-   * Bounded in time: a namespace whose audit keeps failing does not hold the status for ever.
+   * After a start, whether a namespace this baseline won before it has no audit yet: audits live in
+   * memory, so a restart audits every namespace again, and a summary over part of them is not what
+   * is stored. Namespaces created since do not hold it (their counts are news), and the hold is
+   * bounded in time: a namespace whose audit keeps failing does not hold the status for ever.
    */
   private awaitingAudits(name: string): boolean {
     const { results, audits, clock } = this.deps;
-    if (this.auditsHeldUntil === undefined || clock.now() > this.auditsHeldUntil) return false;
-    return results.forBaseline(name).some(([ns, r]) => r.winner === name && audits.get(ns) === undefined);
+    if (this.auditsHeldUntil === undefined || clock.now() > this.auditsHeldUntil) {
+      this.presentAtStart.clear();
+      return false;
+    }
+    return results.forBaseline(name).some(([ns, r]) => r.winner === name && audits.get(ns) === undefined && this.presentAtStart.has(ns));
   }
 
   /** A baseline that comes to cover nothing says so once, as a Warning event, per cause. */

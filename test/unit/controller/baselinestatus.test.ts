@@ -99,10 +99,15 @@ describe('baseline status controller', () => {
     };
     const s = await restarted();
     assert.deepEqual(s.patches(), [], 'shelf is not audited yet: a summary over shop alone is not written');
+    s.caches.set('namespaces', { metadata: { name: 'new' } });
+    s.results.set('new', enforced);
+    s.clock.advance(1000);
+    await settle();
+    assert.deepEqual(s.patches(), [], 'a namespace created since the start does not end the hold');
     s.audits.set('shelf', reduceFindings('tenants', []));
     s.clock.advance(1000);
     await settle();
-    assert.equal(s.patches().length, 1, 'both audited: the status follows');
+    assert.equal(s.patches().length, 1, 'both audited: the status follows, though the new namespace is not audited yet');
     const stuck = await restarted();
     stuck.clock.advance(AUDIT_HOLD_MS);
     stuck.results.set('shop', { ...enforced });
