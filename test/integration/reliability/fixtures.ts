@@ -73,3 +73,28 @@ export async function converged(api: AdminApi, name: string, selected: number, t
   assert.ok(last);
   return last;
 }
+
+export interface DeploymentOptions {
+  image: string;
+  /** A PADDING env value that makes the object as large as a test needs. */
+  padding?: string;
+  /** Paused: the controller manager makes no ReplicaSet for it (and no events to watch). */
+  paused?: boolean;
+}
+
+/** A Deployment with no replicas that tests create by the thousand: name, image, and optionally a padding. */
+export function deploymentBody(name: string, options: DeploymentOptions): Record<string, unknown> {
+  const labels = { app: name };
+  const container = { name: 'app', image: options.image, ...(options.padding === undefined ? {} : { env: [{ name: 'PADDING', value: options.padding }] }) };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec: {
+      replicas: 0,
+      ...(options.paused === true ? { paused: true } : {}),
+      selector: { matchLabels: labels },
+      template: { metadata: { labels }, spec: { containers: [container] } },
+    },
+  };
+}

@@ -14,6 +14,7 @@ import { NAMESPACE_CHECKS } from '../../../src/audit/catalog.js';
 import type { RunningOperator } from '../support/operator.js';
 import { servePolicyReports } from '../support/policyreports.js';
 import { eventually } from '../support/wait.js';
+import { deploymentBody } from './fixtures.js';
 import { AdminApi, cleanup, CONTAINER_NODE_OPTIONS, inParallel, launchOperator, logLines, MEMORY_LIMIT_MIB, ownControlPlane, ProcessProbe, report, stopOperator } from './support.js';
 
 const NS = 'large';
@@ -24,20 +25,6 @@ const BUSY_LIMIT_MS = 250;
 
 /** Each per-workload check reports one result per workload: the report's summary counts them all. */
 const PER_WORKLOAD_CHECKS = NAMESPACE_CHECKS.filter((c) => c.perWorkload === true).length;
-
-function deploymentBody(i: number): Record<string, unknown> {
-  const labels = { app: `app-${i}` };
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: `app-${i}` },
-    spec: {
-      replicas: 0,
-      selector: { matchLabels: labels },
-      template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'registry.example.com/app:latest' }] } },
-    },
-  };
-}
 
 function policyBody(i: number): Record<string, unknown> {
   return {
@@ -83,7 +70,7 @@ describe('reliability: an audit of 4,000 Deployments and 4,000 NetworkPolicies',
       await api.send('POST', `/apis/networking.k8s.io/v1/namespaces/${NS}/networkpolicies`, policyBody(i));
     });
     await inParallel(Array.from({ length: COUNT }, (_, i) => i), 16, async (i) => {
-      await api.send('POST', `/apis/apps/v1/namespaces/${NS}/deployments`, deploymentBody(i));
+      await api.send('POST', `/apis/apps/v1/namespaces/${NS}/deployments`, deploymentBody(`app-${i}`, { image: 'registry.example.com/app:latest' }));
     });
     const started = Date.now();
     try {

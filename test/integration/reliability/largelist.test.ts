@@ -14,7 +14,7 @@ import type { KubeClient } from '../../../src/kube/client.js';
 import type { RunningOperator } from '../support/operator.js';
 import { servePolicyReports } from '../support/policyreports.js';
 import { eventually } from '../support/wait.js';
-import { converged } from './fixtures.js';
+import { converged, deploymentBody } from './fixtures.js';
 import { AdminApi, cleanup, CONTAINER_NODE_OPTIONS, inParallel, launchOperator, MEMORY_LIMIT_MIB, ownControlPlane, peakRssMiB, ProcessProbe, report, Scrape, stopOperator } from './support.js';
 
 const TIER = { 'posture.dev/tier': 'scoped' };
@@ -25,20 +25,7 @@ const VALUE_BYTES = 1_000_000;
 /** Whole-page parsing needs the page's 150 MB as one string before its first item is dropped. */
 const PEAK_LIMIT_MIB = 200;
 
-function deploymentBody(i: number, value: string): Record<string, unknown> {
-  const labels = { app: `big-${i}` };
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: `big-${i}` },
-    spec: {
-      replicas: 0,
-      paused: true,
-      selector: { matchLabels: labels },
-      template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'registry.example.com/app:1', env: [{ name: 'PADDING', value }] }] } },
-    },
-  };
-}
+const heavyDeployment = (i: number, padding: string): Record<string, unknown> => deploymentBody(`big-${i}`, { image: 'registry.example.com/app:1', padding, paused: true });
 
 describe('reliability: a list page of large objects is read item by item', function () {
   this.timeout(1_200_000);
@@ -86,11 +73,11 @@ describe('reliability: a list page of large objects is read item by item', funct
     const value = 'x'.repeat(VALUE_BYTES);
     const t0 = Date.now();
     await inParallel(Array.from({ length: COUNT }, (_, i) => i), 4, async (i) => {
-      await client.request({ verb: 'create', resource: 'tenant', method: 'POST', path: `/apis/apps/v1/namespaces/${HEAVY}/deployments`, body: deploymentBody(i, value) });
+      await client.request({ verb: 'create', resource: 'tenant', method: 'POST', path: `/apis/apps/v1/namespaces/${HEAVY}/deployments`, body: heavyDeployment(i, value) });
     });
     // JSON escapes each < as \u003c: 1 MB of them is a 6 MB item, over a 4 MiB bound and legitimate.
     const escaped = '<'.repeat(VALUE_BYTES);
-    await client.request({ verb: 'create', resource: 'tenant', method: 'POST', path: `/apis/apps/v1/namespaces/${HEAVY}/deployments`, body: deploymentBody(COUNT, escaped) });
+    await client.request({ verb: 'create', resource: 'tenant', method: 'POST', path: `/apis/apps/v1/namespaces/${HEAVY}/deployments`, body: heavyDeployment(COUNT, escaped) });
     const createdSeconds = (Date.now() - t0) / 1000;
 
     await stopOperator(op);
@@ -120,7 +107,7 @@ describe('reliability: a list page of large objects is read item by item', funct
   it('takes a 6 MB watch event (1 MB of escaped characters) in a selected namespace without listing again', async () => {
     assert.ok(op !== undefined);
     const running = op;
-    await api.send('POST', `/apis/apps/v1/namespaces/${WATCHED}/deployments`, deploymentBody(COUNT + 1, '<'.repeat(VALUE_BYTES)));
+    await api.send('POST', `/apis/apps/v1/namespaces/${WATCHED}/deployments`, heavyDeployment(COUNT + 1, '<'.repeat(VALUE_BYTES)));
     await eventually('the Deployment in the cache', async () => (await Scrape.of(running)).sum('posture_cache_objects', { cache: 'deployments' }) === 1, 120_000, 500);
     const scrape = await Scrape.of(running);
     report('a 6 MB watch event', { deploymentLists: scrape.requests({ verb: 'list', resource: 'deployments' }), peakRssSinceStartMiB: Math.round(await peakRssMiB(running.pid)) });

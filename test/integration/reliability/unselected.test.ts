@@ -9,7 +9,7 @@ import { NAMESPACE_CHECKS } from '../../../src/audit/catalog.js';
 import type { RunningOperator } from '../support/operator.js';
 import { servePolicyReports } from '../support/policyreports.js';
 import { eventually } from '../support/wait.js';
-import { converged } from './fixtures.js';
+import { converged, deploymentBody } from './fixtures.js';
 import { AdminApi, cleanup, CONTAINER_NODE_OPTIONS, inParallel, launchOperator, MEMORY_LIMIT_MIB, ownControlPlane, ProcessProbe, report, Scrape, stopOperator } from './support.js';
 
 const TIER = { 'posture.dev/tier': 'scoped' };
@@ -20,21 +20,6 @@ const VALUE_BYTES = 16_000;
 /** What 2,000 Deployments (32 MB of pod templates) would add, cached; dropped, they add noise only. */
 const GROWTH_LIMIT_MIB = 24;
 const PER_WORKLOAD_CHECKS = NAMESPACE_CHECKS.filter((c) => c.perWorkload === true).length;
-
-function deploymentBody(i: number, value: string): Record<string, unknown> {
-  const labels = { app: `app-${i}` };
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: `app-${i}` },
-    spec: {
-      replicas: 0,
-      paused: true,
-      selector: { matchLabels: labels },
-      template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'registry.example.com/app:latest', env: [{ name: 'PADDING', value }] }] } },
-    },
-  };
-}
 
 const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
@@ -77,7 +62,7 @@ describe('reliability: audit caches hold only the namespaces some baseline selec
     const value = 'x'.repeat(VALUE_BYTES);
     const t0 = Date.now();
     await inParallel(Array.from({ length: COUNT }, (_, i) => i), 16, async (i) => {
-      await api.send('POST', `/apis/apps/v1/namespaces/${ELSEWHERE}/deployments`, deploymentBody(i, value));
+      await api.send('POST', `/apis/apps/v1/namespaces/${ELSEWHERE}/deployments`, deploymentBody(`app-${i}`, { image: 'registry.example.com/app:latest', padding: value, paused: true }));
     });
     const createdSeconds = (Date.now() - t0) / 1000;
     await eventually('two seconds of probes after', () => probe.rss.length - from >= 8, 60_000, 250);
