@@ -2,6 +2,7 @@
 // processes it must stop, and CPU accounting per phase.
 import { join } from 'node:path';
 import type { BenchOptions } from './args.js';
+import type { BenchResult } from './report.js';
 import { startBenchCluster, type BenchCluster } from './cluster.js';
 import { startOperator, type RunningOperator } from './operator.js';
 import { describeCpu, snapshotCpu, type CpuSnapshot, type Pids } from './proc.js';
@@ -14,24 +15,26 @@ export const FLOOR_LEVELS = [8, 16, 32, 64, 128] as const;
 export const OPERATOR_LEVELS = [4, 8, 16, 32, 64] as const;
 export const DRIFT_PER_SECOND = 10;
 
-export interface Measured {
-  floorSeconds: number | null;
-  operatorSeconds: number | null;
+/** What a run measured: the result's figures, with latencies and drift repair times unreduced. */
+export type Measured = Pick<
+  BenchResult,
+  | 'floorSeconds'
+  | 'operatorSeconds'
+  | 'writesPerNamespace'
+  | 'steadyWrites'
+  | 'rssMiB'
+  | 'heapMiB'
+  | 'falseDrift'
+  | 'reconcilesPerNamespace'
+  | 'idleRssMiB'
+  | 'peakRssMiB'
+  | 'auditCpuMs'
+  | 'auditNamespaces'
+  | 'kubernetesVersion'
+> & {
   latencies: number[] | null;
-  writesPerNamespace: Record<string, number> | null;
-  steadyWrites: number | null;
   drift: number[] | null;
-  rssMiB: number | null;
-  heapMiB: number | null;
-  falseDrift: number | null;
-  reconcilesPerNamespace: number | null;
-  idleRssMiB: number | null;
-  peakRssMiB: number | null;
-  auditCpuMs: number | null;
-  /** The namespaces (10 pods each) auditCpuMs was measured at. */
-  auditNamespaces: number;
-  kubernetesVersion: string;
-}
+};
 
 /** The state of one run: options, what was measured, notes for the record, and what to stop at the end. */
 export class Run {
