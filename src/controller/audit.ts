@@ -1,5 +1,5 @@
 import { AUDITED_TYPES, MANAGED_TYPES, NAMESPACE, POLICY_REPORT } from '../kube/resources.js';
-import type { CacheReader } from '../runtime/caches.js';
+import { namesOf, type CacheReader } from '../runtime/caches.js';
 import { nameKey, watchMapped, type ControllerSpec, type Watch } from '../runtime/controller.js';
 import type { Source } from '../runtime/source.js';
 import { Auditor, type AuditorDeps } from './auditor.js';
@@ -29,7 +29,7 @@ export function auditController(deps: AuditDeps): ControllerSpec<string> {
     watchMapped(plural, caches.source(plural), (_event, o) => (o.metadata?.namespace === undefined ? [] : [o.metadata.namespace]), AUDIT_DEBOUNCE_MS);
   // Rare, and any namespace may bind them: audit them all, once, after the burst.
   const everyNamespace = (plural: string): Watch<string> =>
-    watchMapped(plural, caches.source(plural), () => namespaces.list().flatMap((ns) => (ns.metadata?.name === undefined ? [] : [ns.metadata.name])), AUDIT_DEBOUNCE_MS);
+    watchMapped(plural, caches.source(plural), () => namesOf(namespaces.list()), AUDIT_DEBOUNCE_MS);
   return {
     name: 'audit',
     keys: nameKey,
@@ -38,7 +38,7 @@ export function auditController(deps: AuditDeps): ControllerSpec<string> {
       watchMapped('namespaces (enforced)', deps.enforced, (_event, ns) => [ns], AUDIT_DEBOUNCE_MS),
       // A namespace newly selected is audited once the caches hold it whole.
       ...(deps.scope === undefined ? [] : [watchMapped('namespaces (listed)', deps.scope.listed, (_event, ns) => [ns])]),
-      ...(deps.reportsChanged === undefined ? [] : [watchMapped('the PolicyReport CRD', deps.reportsChanged, () => namespaces.list().flatMap((ns) => (ns.metadata?.name === undefined ? [] : [ns.metadata.name])), AUDIT_DEBOUNCE_MS)]),
+      ...(deps.reportsChanged === undefined ? [] : [watchMapped('the PolicyReport CRD', deps.reportsChanged, () => namesOf(namespaces.list()), AUDIT_DEBOUNCE_MS)]),
       // A deleted namespace's open findings are forgotten at once: one recreated under its name announces its own.
       watchMapped(NAMESPACE.plural, namespaces, (event, ns) => {
         if (event === 'delete' && ns.metadata?.name !== undefined) auditor.forget(ns.metadata.name);

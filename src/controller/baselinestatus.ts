@@ -8,7 +8,7 @@ import type { EventRecorder } from '../kube/events.js';
 import { patchStatus } from '../kube/operations.js';
 import { MANAGED_TYPES, NAMESPACE, SECURITY_BASELINE } from '../kube/resources.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { CacheView } from '../runtime/caches.js';
+import { namesOf, type CacheView } from '../runtime/caches.js';
 import type { Clock } from '../runtime/clock.js';
 import { watchFor, watchMapped, type Runnable, type Watch } from '../runtime/controller.js';
 import type { Source } from '../runtime/source.js';
@@ -105,7 +105,7 @@ export class BaselineStatusController implements Runnable {
     if (this.started) return;
     this.started = true;
     this.auditsHeldUntil = this.deps.clock.now() + AUDIT_HOLD_MS;
-    this.presentAtStart = new Set(this.deps.caches.list(NAMESPACE.plural).flatMap((ns) => (ns.metadata?.name === undefined ? [] : [ns.metadata.name])));
+    this.presentAtStart = new Set(namesOf(this.deps.caches.list(NAMESPACE.plural)));
     for (const name of this.deps.baselines.names()) {
       this.startFirstPass(name);
       this.writer.schedule(name);
@@ -117,7 +117,7 @@ export class BaselineStatusController implements Runnable {
   }
 
   private startFirstPass(baseline: string): void {
-    const names = this.deps.caches.list(NAMESPACE.plural).flatMap((ns) => (ns.metadata?.name === undefined ? [] : [ns.metadata.name]));
+    const names = namesOf(this.deps.caches.list(NAMESPACE.plural));
     this.firstPass.set(baseline, new Set(names));
   }
 

@@ -2,7 +2,7 @@ import { BASELINE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, OBJECT_NAME_PREFIX,
 import type { DriftRecord } from '../api/status.js';
 import type { ApiClient } from '../kube/client.js';
 import { compact, compactManaged, managedCache, MANAGED_TYPES, NAMESPACE, POLICY_REPORT, type ManagedType } from '../kube/resources.js';
-import type { CacheReader, CachedObject } from '../runtime/caches.js';
+import { namesOf, type CacheReader, type CachedObject } from '../runtime/caches.js';
 import type { Clock } from '../runtime/clock.js';
 import { nameKey, watchFor, watchMapped, watchOwned, type ControllerSpec, type ReconcileContext, type Result, type Watch } from '../runtime/controller.js';
 import { Expectations } from '../runtime/expectations.js';
@@ -116,7 +116,7 @@ function enforcementWatches(deps: EnforcementDeps, state: EnforcementState): Wat
       return watchOwned(type.plural, either(ours, taken), (o) => o.metadata?.namespace);
     }),
     // Status writes change resourceVersion, not generation: only a spec change (or a deletion) re-enforces.
-    watchMapped('securitybaselines (spec changes)', deps.baselineChanges, (_event, change) => (change.specChanged ? names(caches.source(NAMESPACE.plural).list()) : [])),
+    watchMapped('securitybaselines (spec changes)', deps.baselineChanges, (_event, change) => (change.specChanged ? namesOf(caches.source(NAMESPACE.plural).list()) : [])),
     ...(deps.rolloutReleased === undefined ? [] : [watchMapped('rollout (released namespaces)', deps.rolloutReleased, (_event, ns) => [ns])]),
   ];
 }
@@ -201,10 +201,6 @@ function either(first: Source<CachedObject>, second: Source<CachedObject>): Sour
     },
     list: () => first.list(),
   };
-}
-
-function names(objects: readonly CachedObject[]): string[] {
-  return objects.flatMap((o) => (o.metadata?.name === undefined ? [] : [o.metadata.name]));
 }
 
 /** Ours: the managed-by label and a baseline label. Only these are read as existing managed objects. */

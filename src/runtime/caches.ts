@@ -20,6 +20,11 @@ export type CachedObject = Record<string, unknown> & {
 };
 
 /** Read access to the informer caches, by resource plural; cluster-scoped kinds ignore the namespace. */
+/** The names of cached objects (those without one left out): the keys a name-keyed controller queues. */
+export function namesOf(objects: readonly CachedObject[]): string[] {
+  return objects.flatMap((o) => (o.metadata?.name === undefined ? [] : [o.metadata.name]));
+}
+
 export interface CacheView {
   list(plural: string, namespace?: string): readonly CachedObject[];
   get(plural: string, name: string, namespace?: string): CachedObject | undefined;
